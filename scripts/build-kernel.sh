@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make kernel / make kernel-debug: configure and build a bzImage from build/linux.
+#   build-kernel.sh normal|debug
+. "$(dirname "$0")/lib.sh"
+
+flavour=${1:-normal}
+out=$(kout "$flavour")
+frags=("$TOP/configs/zc.config")
+[ "$flavour" = debug ] && frags+=("$TOP/configs/debug.config")
+[ -d "$TREE/.git" ] || die "no kernel tree: run 'make tree' first"
+mkdir -p "$out" "$LOGS"
+
+# The merged fragment; reconfigure only when it changed.
+all=$out/zc-fragment.config
+cat "${frags[@]}" >"$all.new"
+if ! cmp -s "$all.new" "$all" || [ ! -f "$out/.config" ]; then
+	msg "configuring $flavour kernel (allnoconfig + ${frags[*]##*/})"
+	mv "$all.new" "$all"
+	kmake O="$out" KCONFIG_ALLCONFIG="$all" allnoconfig >"$LOGS/config-$flavour.log" 2>&1 ||
+		{ tail -20 "$LOGS/config-$flavour.log"; die "kernel configuration failed"; }
+	kmake O="$out" olddefconfig >>"$LOGS/config-$flavour.log" 2>&1 ||
+		die "olddefconfig failed"
+	# Every symbol we ask for must have survived: a typo or an unmet
+	# dependency would otherwise silently drop it.
+	bad=0
+	while IFS= read -r line; do
+		sym=${line%%=*}
+		case "$line" in
+		CONFIG_*=n)
+			grep -q "^$sym=" "$out/.config" && { warn "$sym is set, wanted n"; bad=1; } ;;
+		CONFIG_*=*)
+			grep -qxF "$line" "$out/.config" ||
+				{ warn "$line did not survive (got: $(grep -E "^$sym=|^# $sym is not set" "$out/.config"))"; bad=1; } ;;
+		esac
+	done < <(grep -E '^CONFIG_' "$all")
+	[ $bad = 0 ] || die "config fragment not fully applied (see warnings above)"
+else
+	rm -f "$all.new"
+fi
+
+msg "building $flavour bzImage ($JOBS jobs, log: build/logs/kernel-$flavour.log)"
+with_progress "$LOGS/kernel-$flavour.log" "kernel-$flavour" \
+	kmake O="$out" -j"$JOBS" bzImage
+cp "$out/arch/x86/boot/bzImage" "$BUILD/bzImage-$flavour"
+msg "built build/bzImage-$flavour ($(cd "$TREE" && git describe --always --tags HEAD))"

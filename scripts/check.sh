@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make check: everything, as CI runs it (.ci/run).
+#   deps -> tree -> lint (checkpatch, per-patch builds, W=1/sparse,
+#   kernel-doc) -> normal + debug kernels -> kselftests and KUnit on both
+#   -> bench smoke test -> one summary, last line "N passed, N failed, N skipped".
+. "$(dirname "$0")/lib.sh"
+
+start=$SECONDS
+step() { msg "[$(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s] $*"; }
+
+step "dependencies"
+"$TOP/scripts/deps.sh" || exit 1
+step "kernel tree"
+"$TOP/scripts/tree.sh" || exit 1
+step "lint"
+"$TOP/scripts/lint.sh" || true          # failures are counted in the summary
+step "normal kernel"
+"$TOP/scripts/build-kernel.sh" normal || exit 1
+step "debug kernel (PROVE_LOCKING, KASAN, DEBUG_VM, KMEMLEAK, DEBUG_PAGEALLOC)"
+"$TOP/scripts/build-kernel.sh" debug || exit 1
+step "tests"
+"$TOP/scripts/test.sh" normal debug || true
+step "summary"
+python3 "$TOP/scripts/summarize.py" "lint:$BUILD/results/lint" \
+	"normal:$BUILD/results/normal" "debug:$BUILD/results/debug" |
+	tee "$BUILD/results/check-summary.txt" | sed 's/^/  /'
+rc=${PIPESTATUS[0]}
+step "done"
+tail -1 "$BUILD/results/check-summary.txt"
+exit $rc

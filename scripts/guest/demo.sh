@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of "make run": receive and send, copy against zero-copy, on
+# the NIC pair.  $TOOLS holds tcp_mmap and msg_zerocopy.
+set -e
+bash "$(dirname "$0")/topo.sh" nicpair >/dev/null
+. /run/zc/topo.env
+R="ip netns exec $REMOTE_ARGS"
+
+# rx MODE-FLAGS: receiver (server) here on LOCAL_CPU, sender there.
+rx() {
+	local log=/tmp/rx.$$.log
+	taskset -c "$LOCAL_CPU" stdbuf -oL "$TOOLS/tcp_mmap" -s $1 >"$log" 2>&1 &
+	local srv=$!
+	sleep 0.5
+	$R taskset -c "$REMOTE_CPU" "$TOOLS/tcp_mmap" -H "$LOCAL_V6" $ZC_TCP_MMAP_SIZE_OPT >/dev/null
+	for _ in $(seq 50); do grep -q 'cpu usage' "$log" && break; sleep 0.2; done
+	kill $srv 2>/dev/null; wait $srv 2>/dev/null || true
+	sed 's/^/    /' "$log"
+}
+
+echo
+echo "== receive, $ZC_TOPO, IPv6, MSS 4096: recvmsg() copy"
+rx ""
+echo "== receive, $ZC_TOPO, IPv6, MSS 4096: TCP_ZEROCOPY_RECEIVE (tcp_mmap -z)"
+rx "-z"
+
+# tx FLAGS: sender here, receiver there.
+tx() {
+	$R "$TOOLS/msg_zerocopy" -6 -r -t 3 -C "$REMOTE_CPU" -S "$LOCAL_V6" -D "$REMOTE_V6" tcp >/dev/null 2>&1 &
+	local rcv=$!
+	sleep 0.5
+	taskset -c "$LOCAL_CPU" "$TOOLS/msg_zerocopy" -6 -t 2 -C "$LOCAL_CPU" -S "$LOCAL_V6" -D "$REMOTE_V6" $1 tcp 2>&1 | sed 's/^/    /'
+	wait $rcv || true
+}
+echo "== send, $ZC_TOPO, IPv6: send() copy"
+tx ""
+echo "== send, $ZC_TOPO, IPv6: MSG_ZEROCOPY (msg_zerocopy -z)"
+tx "-z"

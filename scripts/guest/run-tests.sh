@@ -1,0 +1,16 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest side of "make test": bring up the NIC pair (when present) so that
+# drivers/net tests see the NetDrvEpEnv variables, then run the installed
+# kselftests with the kselftest runner.  TAP goes to /mnt/kselftest.tap.
+#   run-tests.sh KSELFTEST_DIR
+KSFT=$1
+if [ -e /sys/class/net/eth0 ]; then
+	bash "$(dirname "$0")/topo.sh" nicpair >/dev/null || exit 1
+	. /run/zc/topo.env
+fi
+cd "$KSFT" || exit 1
+# The kselftest tree is read-only here; tests write to /tmp.
+export TMPDIR=/tmp
+./run_kselftest.sh 2>&1 | tee /mnt/kselftest.tap
+exit 0

@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build and install the kselftests listed in tests/kselftest.list into
+# build/kselftest, with the kselftest framework's own install rule and
+# runner (run_kselftest.sh + kselftest-list.txt).
+. "$(dirname "$0")/lib.sh"
+
+sel=$TREE/tools/testing/selftests
+dest=$BUILD/kselftest
+hdr=$(kout normal)/usr/include
+rm -rf "$dest" "$BUILD/ksft-out"
+mkdir -p "$dest" "$LOGS"
+
+kmake O="$(kout normal)" headers >"$LOGS/headers.log" 2>&1 || die "make headers failed"
+
+# collection -> programs / files
+declare -A progs gens
+order=()
+while read -r coll prog deps; do
+	case "$coll" in ''|'#'*) continue ;; esac
+	[ -n "${progs[$coll]+x}" ] || order+=("$coll")
+	progs[$coll]+=" $prog"
+	gens[$coll]+=" $deps"
+done <"$TOP/tests/kselftest.list"
+
+: >"$dest/kselftest-list.txt"
+for coll in "${order[@]}"; do
+	g=$(echo ${gens[$coll]} | tr ' ' '\n' | sort -u | tr '\n' ' ')
+	msg "kselftest: $coll:${progs[$coll]}"
+	make -C "$sel/$coll" -j"$JOBS" \
+		OUTPUT="$BUILD/ksft-out/$coll" INSTALL_PATH="$dest/$coll" \
+		KHDR_INCLUDES="-isystem $hdr" \
+		TEST_PROGS="${progs[$coll]}" TEST_GEN_FILES="$g" \
+		TEST_GEN_PROGS= TEST_GEN_PROGS_EXTENDED= TEST_CUSTOM_PROGS= \
+		TEST_GEN_MODS_DIR= YNL_GEN_FILES= \
+		install >"$LOGS/ksft-$(echo "$coll" | tr / _).log" 2>&1 ||
+		{ tail -30 "$LOGS/ksft-$(echo "$coll" | tr / _).log"; die "building kselftests for $coll failed"; }
+	for p in ${progs[$coll]}; do
+		echo "$coll:$p" >>"$dest/kselftest-list.txt"
+	done
+done
+cp "$sel/run_kselftest.sh" "$dest/"
+mkdir -p "$dest/kselftest"
+cp "$sel/kselftest/runner.sh" "$sel/kselftest/prefix.pl" "$sel/kselftest/ktap_helpers.sh" "$dest/kselftest/" 2>/dev/null
+cp "$sel/kselftest/"*.h "$dest/kselftest/" 2>/dev/null || true
+msg "kselftest: $(wc -l <"$dest/kselftest-list.txt") tests in build/kselftest"
