@@ -18,8 +18,9 @@ declare -A progs gens
 order=()
 while read -r coll prog deps; do
 	case "$coll" in ''|'#'*) continue ;; esac
-	[ -n "${progs[$coll]+x}" ] || order+=("$coll")
-	progs[$coll]+=" $prog"
+	[ -n "${gens[$coll]+x}" ] || order+=("$coll")
+	progs[$coll]+=""
+	[ "$prog" = - ] || progs[$coll]+=" $prog"
 	gens[$coll]+=" $deps"
 done <"$TOP/tests/kselftest.list"
 
@@ -27,15 +28,14 @@ done <"$TOP/tests/kselftest.list"
 for coll in "${order[@]}"; do
 	g=$(echo ${gens[$coll]} | tr ' ' '\n' | sort -u | tr '\n' ' ')
 	msg "kselftest: $coll:${progs[$coll]}"
-	make -C "$sel/$coll" -j"$JOBS" \
+	mkdir -p "$BUILD/ksft-out/$coll"
+	make -C "$sel/$coll" -f "$TOP/scripts/ksft-install.mk" -j"$JOBS" \
 		OUTPUT="$BUILD/ksft-out/$coll" INSTALL_PATH="$dest/$coll" \
-		KHDR_INCLUDES="-isystem $hdr" \
-		TEST_PROGS="${progs[$coll]}" TEST_GEN_FILES="$g" \
-		TEST_GEN_PROGS= TEST_GEN_PROGS_EXTENDED= TEST_CUSTOM_PROGS= \
-		TEST_GEN_MODS_DIR= YNL_GEN_FILES= \
-		install >"$LOGS/ksft-$(echo "$coll" | tr / _).log" 2>&1 ||
+		KHDR_INCLUDES="-isystem $hdr" SRC_PATH="$sel" OBJ_PATH="$dest" \
+		ZC_PROGS="${progs[$coll]}" ZC_GEN="$g" \
+		zc_install >"$LOGS/ksft-$(echo "$coll" | tr / _).log" 2>&1 ||
 		{ tail -30 "$LOGS/ksft-$(echo "$coll" | tr / _).log"; die "building kselftests for $coll failed"; }
-	for p in ${progs[$coll]}; do
+	for p in ${progs[$coll]:-}; do
 		echo "$coll:$p" >>"$dest/kselftest-list.txt"
 	done
 done

@@ -12,5 +12,6 @@ fi
 cd "$KSFT" || exit 1
 # The kselftest tree is read-only here; tests write to /tmp.
 export TMPDIR=/tmp
-./run_kselftest.sh 2>&1 | tee /mnt/kselftest.tap
+# A hung test must not eat the whole VM timeout.
+./run_kselftest.sh --override-timeout "${KSFT_TIMEOUT:-600}" 2>&1 | tee /mnt/kselftest.tap
 exit 0
