@@ -7,7 +7,7 @@
 PKGS=(
 	# kernel build
 	gcc make flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils
-	git perl python3 ccache sparse rsync
+	git perl python3 python3-ply python3-git ccache sparse rsync
 	# VM and topologies
 	qemu-system-x86 iproute2 ethtool iputils-ping busybox-static procps kmod util-linux
 	# selftests

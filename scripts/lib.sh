@@ -3,6 +3,10 @@
 
 set -o pipefail
 
+# Debian's python3 and tools first: the apt-installed modules (ply for
+# checkpatch's spdxcheck, matplotlib) live there, not in a pyenv.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
 TREE=$BUILD/linux

@@ -56,6 +56,9 @@ rm -f "$out/status" "$out/console.log" "$out/dmesg.txt" "$out/kmemleak.txt"
 	echo
 } >"$out/cmd.sh"
 
+# Under TCG a vCPU thread can be descheduled for seconds (more so with
+# KASAN): RCU's default 21 s stall warning then reports emulation, not a
+# kernel bug.  300 s, the maximum, still catches a real stall.
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2
 	-nographic -no-reboot -monitor none -serial stdio
 	-kernel "$kernel"
@@ -63,7 +66,7 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
 	-fsdev "local,id=out,path=$out,security_model=none"
 	-device virtio-9p-pci,fsdev=out,mount_tag=out
-	-append "console=ttyS0 loglevel=5 panic=-1 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$TOP/scripts/guest/init $append")
+	-append "console=ttyS0 loglevel=5 panic=-1 rcupdate.rcu_cpu_stall_timeout=300 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$TOP/scripts/guest/init $append")
 [ $icount = 1 ] && qemu+=(-icount shift=0,sleep=off)
 if [ $nicpair = 1 ]; then
 	qemu+=(-netdev hubport,id=h0,hubid=0 -device e1000e,netdev=h0,mac=52:54:00:00:00:01,romfile=
