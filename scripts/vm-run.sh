@@ -66,7 +66,9 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2
 	-device virtio-9p-pci,fsdev=root,mount_tag=/dev/root
 	-fsdev "local,id=out,path=$out,security_model=none"
 	-device virtio-9p-pci,fsdev=out,mount_tag=out
-	-append "console=ttyS0 loglevel=5 panic=-1 rcupdate.rcu_cpu_stall_timeout=300 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$TOP/scripts/guest/init $append")
+	-fsdev "local,id=top,path=$TOP,security_model=none,readonly=on"
+	-device virtio-9p-pci,fsdev=top,mount_tag=top
+	-append "console=ttyS0 loglevel=5 panic=-1 rcupdate.rcu_cpu_stall_timeout=300 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$TOP/scripts/guest/init zc_top=$TOP $append")
 [ $icount = 1 ] && qemu+=(-icount shift=0,sleep=off)
 if [ $nicpair = 1 ]; then
 	qemu+=(-netdev hubport,id=h0,hubid=0 -device e1000e,netdev=h0,mac=52:54:00:00:00:01,romfile=
