@@ -16,8 +16,8 @@ all=$out/zc-fragment.config
 cat "${frags[@]}" >"$all.new"
 if ! cmp -s "$all.new" "$all" || [ ! -f "$out/.config" ]; then
 	msg "configuring $flavour kernel (allnoconfig + ${frags[*]##*/})"
-	mv "$all.new" "$all"
-	kmake O="$out" KCONFIG_ALLCONFIG="$all" allnoconfig >"$LOGS/config-$flavour.log" 2>&1 ||
+	rm -f "$all"
+	kmake O="$out" KCONFIG_ALLCONFIG="$all.new" allnoconfig >"$LOGS/config-$flavour.log" 2>&1 ||
 		{ tail -20 "$LOGS/config-$flavour.log"; die "kernel configuration failed"; }
 	kmake O="$out" olddefconfig >>"$LOGS/config-$flavour.log" 2>&1 ||
 		die "olddefconfig failed"
@@ -33,8 +33,10 @@ if ! cmp -s "$all.new" "$all" || [ ! -f "$out/.config" ]; then
 			grep -qxF "$line" "$out/.config" ||
 				{ warn "$line did not survive (got: $(grep -E "^$sym=|^# $sym is not set" "$out/.config"))"; bad=1; } ;;
 		esac
-	done < <(grep -E '^CONFIG_' "$all")
+	done < <(grep -E '^CONFIG_' "$all.new")
 	[ $bad = 0 ] || die "config fragment not fully applied (see warnings above)"
+	# Only a verified configuration is remembered as done.
+	mv "$all.new" "$all"
 else
 	rm -f "$all.new"
 fi

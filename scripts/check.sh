@@ -3,22 +3,30 @@
 # make check: everything, as CI runs it (.ci/run).
 #   deps -> tree -> lint (checkpatch, per-patch builds, W=1/sparse,
 #   kernel-doc) -> normal + debug kernels -> kselftests and KUnit on both
-#   -> bench smoke test -> one summary, last line "N passed, N failed, N skipped".
+#   -> one summary, last line "N passed, N failed, N skipped".
 . "$(dirname "$0")/lib.sh"
 
 start=$SECONDS
+rm -rf "$BUILD/results"
+mkdir -p "$BUILD/results"
+# A step that stops the run still ends with the summary line.
+fatal() {
+	echo "FAIL  $*"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+}
 step() { msg "[$(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s] $*"; }
 
 step "dependencies"
-"$TOP/scripts/deps.sh" || exit 1
+"$TOP/scripts/deps.sh" || fatal "installing dependencies"
 step "kernel tree"
-"$TOP/scripts/tree.sh" || exit 1
+"$TOP/scripts/tree.sh" || fatal "make tree: the series does not apply"
 step "lint"
 "$TOP/scripts/lint.sh" || true          # failures are counted in the summary
 step "normal kernel"
-"$TOP/scripts/build-kernel.sh" normal || exit 1
+"$TOP/scripts/build-kernel.sh" normal || fatal "building the normal kernel (build/logs/kernel-normal.log)"
 step "debug kernel (PROVE_LOCKING, KASAN, DEBUG_VM, KMEMLEAK, DEBUG_PAGEALLOC)"
-"$TOP/scripts/build-kernel.sh" debug || exit 1
+"$TOP/scripts/build-kernel.sh" debug || fatal "building the debug kernel (build/logs/kernel-debug.log)"
 step "tests"
 "$TOP/scripts/test.sh" normal debug || true
 step "summary"

@@ -31,9 +31,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 	[ "$(id -u)" = 0 ] || SUDO=sudo
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -q >/dev/null || warn "apt-get update failed"
-	if ! $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" \
-		>"${TMPDIR:-/tmp}/zc-apt.log" 2>&1; then
-		tail -20 "${TMPDIR:-/tmp}/zc-apt.log"
+	aptlog=$(mktemp)
+	# --allow-downgrades: a later security update of linux-source-6.12
+	# must not stop us from installing the pinned version.
+	if ! $SUDO apt-get install -y -q --no-install-recommends --allow-downgrades \
+		"${missing[@]}" >"$aptlog" 2>&1; then
+		tail -20 "$aptlog"
 		if [[ " ${missing[*]} " == *" $BASE_PKG="* ]]; then
 			die "could not install $BASE_PKG=$BASE_VERSION, the pinned base.
        The series is made against exactly this version. To build on another

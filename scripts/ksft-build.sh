@@ -39,8 +39,8 @@ for coll in "${order[@]}"; do
 		echo "$coll:$p" >>"$dest/kselftest-list.txt"
 	done
 done
-cp "$sel/run_kselftest.sh" "$dest/"
 mkdir -p "$dest/kselftest"
-cp "$sel/kselftest/runner.sh" "$sel/kselftest/prefix.pl" "$sel/kselftest/ktap_helpers.sh" "$dest/kselftest/" 2>/dev/null
-cp "$sel/kselftest/"*.h "$dest/kselftest/" 2>/dev/null || true
+cp "$sel/run_kselftest.sh" "$dest/" &&
+cp "$sel/kselftest/runner.sh" "$sel/kselftest/prefix.pl" "$sel/kselftest/ktap_helpers.sh" "$dest/kselftest/" ||
+	die "installing the kselftest runner failed"
 msg "kselftest: $(wc -l <"$dest/kselftest-list.txt") tests in build/kselftest"

@@ -31,4 +31,4 @@ gcc -O2 -Wall -isystem "$hdr" -o "$tools/msg_zerocopy" "$sel/msg_zerocopy.c" ||
 kver=$(cd "$TREE" && git describe --always --tags HEAD)
 msg "booting $kver on the NIC pair (QEMU TCG, e1000e x2, MTU 4168)"
 exec "$TOP/scripts/vm-run.sh" --nic-pair --timeout 900 \
-	-- env TOOLS="$tools" bash "$TOP/scripts/guest/demo.sh"
+	-- env TOOLS="$tools" ZC_TCP_MMAP_SIZE_OPT="$ZC_TCP_MMAP_SIZE_OPT" bash "$TOP/scripts/guest/demo.sh"

@@ -76,15 +76,36 @@ def main():
     for arg in sys.argv[1:]:
         label, d = arg.split(':', 1)
         found = 0
+        seen = {}
         for src in (kselftests(os.path.join(d, 'kselftest.tap')),
                     kunit(os.path.join(d, 'dmesg.txt')),
                     tap(os.path.join(d, 'lint.tap'))):
             for name, st, out in src:
                 found += 1
+                seen[name] = seen.get(name, 0) + 1
+                # A Python/KTAP test whose every sub-test skipped still
+                # exits 0: that is not a pass.
+                tot = [l for l in out if '# Totals: pass:' in l]
+                if st == 'PASS' and tot:
+                    m = re.search(r'pass:(\d+) fail:(\d+).*skip:(\d+)', tot[-1])
+                    if m and int(m.group(1)) == 0:
+                        st = 'FAIL'
+                        out = out + ['summarize: all sub-tests skipped']
+                    elif m and int(m.group(3)):
+                        n['SKIP'] += int(m.group(3))
+                        print(f'SKIP  [{label}] {name}: {m.group(3)} sub-test(s) skipped')
                 n[st] += 1
                 print(f'{st:4}  [{label}] {name}')
                 if st == 'FAIL':
                     failed.append((f'[{label}] {name}', out))
+        # Every test the run was meant to run must have exactly one result.
+        lst = os.path.join(d, 'kselftest-list.txt')
+        if os.path.exists(lst):
+            for t in open(lst).read().split():
+                if seen.get(t, 0) != 1:
+                    n['FAIL'] += 1
+                    print(f'FAIL  [{label}] {t}: {seen.get(t, 0)} results, expected 1')
+                    failed.append((f'[{label}] {t}', []))
         if not os.path.exists(os.path.join(d, 'vm-status')):
             vm = 0
         else:

@@ -6,17 +6,27 @@
 . "$(dirname "$0")/lib.sh"
 
 [ $# -gt 0 ] || set -- normal
-"$TOP/scripts/ksft-build.sh" || exit 1
+# Stale results must never be read as this run's.
+for flavour in "$@"; do
+	rm -rf "$BUILD/results/$flavour"
+	mkdir -p "$BUILD/results/$flavour"
+	echo 1 >"$BUILD/results/$flavour/vm-status"
+done
+if ! "$TOP/scripts/ksft-build.sh"; then
+	echo "FAIL  building the kselftests (build/logs/ksft-*.log)"
+	echo "0 passed, 1 failed, 0 skipped"
+	exit 1
+fi
 args=()
 for flavour in "$@"; do
 	res=$BUILD/results/$flavour
-	rm -rf "$res"
-	mkdir -p "$res"
-	t=1200
-	[ "$flavour" = debug ] && t=2400
+	cp "$BUILD/kselftest/kselftest-list.txt" "$res/"
+	t=1200 extra=
+	# debug: turn DEBUG_PAGEALLOC on (built in, off by default)
+	[ "$flavour" = debug ] && t=2400 extra="debug_pagealloc=on"
 	msg "running tests on the $flavour kernel (NIC pair + KUnit), console: build/results/$flavour/console.log"
 	"$TOP/scripts/vm-run.sh" --kernel "$BUILD/bzImage-$flavour" --nic-pair --out "$res" \
-		--timeout $t --append "kunit.enable=1" \
+		--timeout $t --append "kunit.enable=1 $extra" \
 		-- bash "$TOP/scripts/guest/run-tests.sh" "$BUILD/kselftest" 2>&1 |
 		tee "$res/vm.log" |
 		grep --line-buffered -E '^(not )?ok [0-9]+ |^# selftests: |vm-run:|KERNEL SPLAT'

@@ -5,7 +5,7 @@
 #
 #   vm-run.sh [options] -- command [args...]
 #     --kernel FILE    bzImage (default build/bzImage-normal)
-#     --out DIR        writable results directory, /mnt/out in the guest
+#     --out DIR        writable results directory, /mnt in the guest
 #                      (default: a new directory under build/vm/)
 #     --timeout SEC    hard limit for the whole boot (default 900)
 #     --icount         -icount shift=0,sleep=off (deterministic cost)
@@ -68,7 +68,7 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2
 	-device virtio-9p-pci,fsdev=out,mount_tag=out
 	-fsdev "local,id=top,path=$TOP,security_model=none,readonly=on"
 	-device virtio-9p-pci,fsdev=top,mount_tag=top
-	-append "console=ttyS0 loglevel=5 panic=-1 rcupdate.rcu_cpu_stall_timeout=300 root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$TOP/scripts/guest/init zc_top=$TOP $append")
+	-append "console=ttyS0 loglevel=5 panic=-1 rcupdate.rcu_cpu_stall_timeout=300 log_buf_len=16M root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$TOP/scripts/guest/init zc_top=$TOP $append")
 [ $icount = 1 ] && qemu+=(-icount shift=0,sleep=off)
 if [ $nicpair = 1 ]; then
 	qemu+=(-netdev hubport,id=h0,hubid=0 -device e1000e,netdev=h0,mac=52:54:00:00:00:01,romfile=
@@ -79,9 +79,9 @@ fi
 
 rc=0
 if [ $quiet = 1 ]; then
-	timeout -k 10 "$timeout" "${qemu[@]}" </dev/null >"$out/console.log" 2>&1 || rc=$?
+	timeout --foreground -k 10 "$timeout" "${qemu[@]}" </dev/null >"$out/console.log" 2>&1 || rc=$?
 else
-	timeout -k 10 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$out/console.log" || rc=$?
+	timeout --foreground -k 10 "$timeout" "${qemu[@]}" </dev/null 2>&1 | tee "$out/console.log" || rc=$?
 fi
 # Strip the terminal control characters QEMU/serial may emit.
 sed -i 's/\r$//' "$out/console.log"
@@ -93,7 +93,8 @@ status=
 splat_re='WARNING: |BUG: |BUG kmalloc|Oops|kernel BUG at|Kernel panic|general protection fault|'
 splat_re+='possible circular locking|possible recursive locking|inconsistent lock state|'
 splat_re+='suspicious RCU usage|KASAN: |UBSAN: |kmemleak: [0-9]+ new suspected|unreferenced object|'
-splat_re+='blocked for more than|detected stall|Call Trace:|refcount_t: |list_(add|del) corruption'
+splat_re+='blocked for more than|detected stall|Call Trace:|refcount_t: |list_(add|del) corruption|'
+splat_re+='unregister_netdevice: waiting for'
 # The kernel log the guest saved is complete and holds only kernel
 # messages; the console (mixed with the command's output) is the
 # fallback when the guest died before saving it.
@@ -105,6 +106,14 @@ if [ -n "$splats" ]; then
 	grep -n -E -A25 "$splat_re" "${logs[0]}" | head -80
 	[ -s "$out/kmemleak.txt" ] && head -40 "$out/kmemleak.txt"
 	echo "==== vm-run: FAIL: kernel splat ===="
+	exit 125
+fi
+# The taint mask catches what the log patterns might miss (W: a warning,
+# D: an oops, B: bad page, L: soft lockup...).
+# TAINT_TEST (bit 18) is set by any KUnit run and says nothing.
+taint=$(cat "$out/tainted" 2>/dev/null || echo 0)
+if [ $((taint & ~(1 << 18))) != 0 ]; then
+	echo "==== vm-run: FAIL: kernel splat: tainted=$taint (see $out/dmesg.txt) ===="
 	exit 125
 fi
 if [ $rc = 124 ] || [ $rc = 137 ]; then

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest side of "make run": receive and send, copy against zero-copy, on
 # the NIC pair.  $TOOLS holds tcp_mmap and msg_zerocopy.
-set -e
+set -e -o pipefail
 bash "$(dirname "$0")/topo.sh" nicpair >/dev/null
 . /run/zc/topo.env
 R="ip netns exec $REMOTE_ARGS"

@@ -14,4 +14,4 @@ cd "$KSFT" || exit 1
 export TMPDIR=/tmp
 # A hung test must not eat the whole VM timeout.
 ./run_kselftest.sh --override-timeout "${KSFT_TIMEOUT:-600}" 2>&1 | tee /mnt/kselftest.tap
-exit 0
+exit "${PIPESTATUS[0]}"
