@@ -40,8 +40,10 @@ lint: tree
 check:
 	@$(S)/check.sh
 
+# Issue 5: bench/zc_bench.c, scripts/guest/bench.sh and
+# scripts/bench-report.py exist; the stock-vs-series orchestration does not yet.
 bench:
-	@$(S)/bench.sh
+	@echo "make bench: not wired yet (see issue 5 and bench/)"; exit 1
 
 # Boot a kernel and run a command in it: make vm CMD="uname -a" [FLAVOUR=debug]
 vm:
