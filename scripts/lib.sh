@@ -39,12 +39,15 @@ kmake() {
 	if command -v ccache >/dev/null 2>&1; then
 		cc="ccache gcc"
 		export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/zc-ccache}
-		export CCACHE_BASEDIR=$TREE CCACHE_NOHASHDIR=1
+		export CCACHE_BASEDIR=${KTREE:-$TREE} CCACHE_NOHASHDIR=1
 		ccache -M 10G >/dev/null 2>&1 || true
 	fi
+	# One kernel build at a time on this machine: the lock serialises
+	# make kernel, make bench and lint runs started from different shells.
+	mkdir -p "$BUILD"
 	KBUILD_BUILD_TIMESTAMP='Sun Nov 22 00:00:00 UTC 2026' \
 	KBUILD_BUILD_USER=zc KBUILD_BUILD_HOST=zc \
-	make -C "$TREE" CC="$cc" HOSTCC=gcc "$@"
+	flock "$BUILD/.kbuild.lock" make -C "${KTREE:-$TREE}" CC="$cc" HOSTCC=gcc "$@"
 }
 
 # Series patches (not the cover letter), in order
