@@ -9,10 +9,14 @@ include Makefile
 
 ZC_GEN_PATHS := $(patsubst %,$(OUTPUT)/%,$(ZC_GEN))
 
+# A program that is also in ZC_GEN is compiled (TEST_GEN_PROGS); the
+# others are scripts from the source directory (TEST_PROGS).
+ZC_GEN_PROGS := $(filter $(ZC_GEN),$(ZC_PROGS))
+
 zc_install: $(ZC_GEN_PATHS)
-	$(eval TEST_PROGS := $(ZC_PROGS))
-	$(eval TEST_GEN_FILES := $(ZC_GEN_PATHS))
-	$(eval TEST_GEN_PROGS :=)
+	$(eval TEST_PROGS := $(filter-out $(ZC_GEN_PROGS),$(ZC_PROGS)))
+	$(eval TEST_GEN_FILES := $(filter-out $(patsubst %,$(OUTPUT)/%,$(ZC_GEN_PROGS)),$(ZC_GEN_PATHS)))
+	$(eval TEST_GEN_PROGS := $(patsubst %,$(OUTPUT)/%,$(ZC_GEN_PROGS)))
 	$(eval TEST_GEN_PROGS_EXTENDED :=)
 	$(eval TEST_CUSTOM_PROGS :=)
 	$(eval TEST_GEN_MODS_DIR :=)
