@@ -6,7 +6,7 @@
  * amount and closes.  Each side prints one summary line; the CPU cost is
  * measured from the outside (scripts/guest/bench.sh reads /proc/stat).
  *
- *   zc_bench -s -m MODE [-6|-4] [-p port] [-M mss] [-R msgsize] [-C cpu]
+ *   zc_bench -s -m MODE [-6|-4] [-p port] [-M mss] [-R msgsize] [-C cpu] [-g]
  *	MODE copy        recv() into a buffer (512 KB, or msgsize)
  *	     zc          TCP_ZEROCOPY_RECEIVE into an mmap()ed window of the
  *	                 socket (512 KB, or msgsize rounded up to pages),
@@ -15,13 +15,17 @@
  *	                 so that small pieces are copied by the same call
  *	     trunc       recv(MSG_TRUNC): consume without copying (the floor)
  *	prints: rx mode=MODE bytes=N mapped=N copied=N calls=N
+ *	-g       print "listening" once listening (for a harness)
  *
  *   zc_bench -c HOST -m MODE [-6|-4] [-p port] [-M mss] [-S total]
- *	      [-R msgsize | -W writesize] [-C cpu]
+ *	      [-R msgsize | -W writesize] [-C cpu] [-g]
  *	MODE copy        send()
  *	     zc          send(MSG_ZEROCOPY), completions from the error queue
  *	     sendfile    sendfile() of a tmpfs file of one write size
  *	prints: tx mode=MODE bytes=N calls=N completions=N copied=N
+ *	-g       once connected, print "ready" and wait for a byte (or EOF)
+ *	         on stdin before sending: lets a harness start measuring
+ *	         after process start-up and connection set-up
  *
  * Sizes take a K, M or G suffix (powers of 1024).  -R msgsize is the RPC
  * workload: the client sends back-to-back messages of exactly msgsize
@@ -99,6 +103,7 @@ static int cfg_cpu = -1;
 static enum mode cfg_mode = M_NONE;
 static const char *cfg_host;
 static bool cfg_server;
+static bool cfg_go;
 static size_t cfg_msg;
 static size_t cfg_write = DEFAULT_WRITE;
 static unsigned long long cfg_total = DEFAULT_TOTAL;
@@ -139,9 +144,9 @@ static void __noreturn usage(void)
 {
 	fprintf(stderr,
 		"Usage: zc_bench -s -m copy|zc|zc-copybuf|trunc [-6|-4] [-p port] [-M mss]\n"
-		"                [-R msgsize] [-C cpu]\n"
+		"                [-R msgsize] [-C cpu] [-g]\n"
 		"       zc_bench -c HOST -m copy|zc|sendfile [-6|-4] [-p port] [-M mss]\n"
-		"                [-S totalsize] [-R msgsize | -W writesize] [-C cpu]\n");
+		"                [-S totalsize] [-R msgsize | -W writesize] [-C cpu] [-g]\n");
 	exit(1);
 }
 
@@ -464,6 +469,11 @@ static void server(void)
 		die("bind(port %d)", cfg_port);
 	if (listen(lfd, 1))
 		die("listen");
+	if (cfg_go) {
+		printf("listening\n");
+		if (fflush(stdout))
+			die("stdout");
+	}
 	do {
 		fd = accept(lfd, NULL, NULL);
 	} while (fd < 0 && errno == EINTR);
@@ -769,6 +779,16 @@ static void client(void)
 	fd = connect_to(cfg_host);
 	if (cfg_mode == M_ZC)
 		set_int(fd, SOL_SOCKET, SO_ZEROCOPY, 1, "SO_ZEROCOPY");
+	if (cfg_go) {
+		char c;
+
+		printf("ready\n");
+		if (fflush(stdout))
+			die("stdout");
+		while (read(0, &c, 1) < 0)
+			if (errno != EINTR)
+				die("read(stdin) for -g");
+	}
 
 	while (sent < cfg_total) {
 		n = cfg_total - sent < wsize ? cfg_total - sent : wsize;
@@ -828,7 +848,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	page_size = sysconf(_SC_PAGESIZE);
-	while ((opt = getopt(argc, argv, "sc:m:64p:M:R:W:S:C:h")) != -1) {
+	while ((opt = getopt(argc, argv, "sc:m:64p:M:R:W:S:C:gh")) != -1) {
 		switch (opt) {
 		case 's':
 			cfg_server = true;
@@ -862,6 +882,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			cfg_cpu = atoi(optarg);
+			break;
+		case 'g':
+			cfg_go = true;
 			break;
 		default:
 			usage();

@@ -29,9 +29,12 @@ step "debug kernel (PROVE_LOCKING, KASAN, DEBUG_VM, KMEMLEAK, DEBUG_PAGEALLOC)"
 "$TOP/scripts/build-kernel.sh" debug || fatal "building the debug kernel (build/logs/kernel-debug.log)"
 step "tests"
 "$TOP/scripts/test.sh" normal debug || true
+step "bench smoke (make bench SMOKE=1 on the normal kernel; no timing checked)"
+"$TOP/scripts/bench-smoke.sh" || true   # counted in the summary
 step "summary"
 python3 "$TOP/scripts/summarize.py" "lint:$BUILD/results/lint" \
-	"normal:$BUILD/results/normal" "debug:$BUILD/results/debug" |
+	"normal:$BUILD/results/normal" "debug:$BUILD/results/debug" \
+	"bench:$BUILD/results/bench" |
 	tee "$BUILD/results/check-summary.txt" | sed 's/^/  /'
 rc=${PIPESTATUS[0]}
 step "done"

@@ -1,30 +1,40 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Guest side of the benchmark: CPU cost per MB of TCP receive and send,
-# zero-copy against copy against a copy-free floor, on the NIC pair, in a
-# VM run with -icount shift=0,sleep=off (vm-run.sh --icount).
+# Guest side of the benchmark (make bench): CPU cost per MB of TCP receive
+# and send, zero-copy against copy against a copy-free floor, on the NIC
+# pair, in a VM run with -icount shift=0,sleep=off (vm-run.sh --icount):
+# one guest nanosecond is one executed instruction.
 #
 #   bench.sh OUTFILE
 #     BENCH    the zc_bench binary (bench/zc_bench.c)        required
-#     QUICK    1: a few sizes, small totals (smoke test)      default 0
-#     RUNS     runs of each workload, variant and size         default 3
+#     MODE     full | quick | smoke                          default full
+#              quick: fewer sizes, smaller totals; smoke: one tiny run of
+#              each variant (checks that everything works, no timing)
+#     RUNS     runs of each workload, variant and size        default 3 (smoke 1)
 #     RX_PEER  remote sender's mode for receive workloads     default sendfile
 #     TX_PEER  remote receiver's mode for send workloads      default trunc
-#     TOPO     topology (topo.sh)                             default nicpair
 #     BENCH_OPTS more zc_bench options for both sides, e.g. "-M 4108"
 #
 # The measured side runs on CPU $LOCAL_CPU (1), which also takes the local
 # NIC's IRQs; the peer runs in netns $REMOTE_ARGS on CPU $REMOTE_CPU (0),
-# and so does this script.  Around each run CPU 1's line of /proc/stat is
-# read (just before the peer/client starts, just after the measured side
-# exits); busy = user + nice + system + irq + softirq, in USER_HZ ticks
-# (10 ms).  One line per run in OUTFILE:
+# and so does this script.  Snapshots are taken just before the peer (rx)
+# or the measured client (tx) starts and just after both sides exited,
+# while the measured CPU is idle.  The cost is that CPU's busy (non-idle)
+# time across the transfer, from the kernel's per-CPU idle accounting in
+# ns (see snap below), so user + system + irq + softirq + whatever else
+# ran there.  One line per run in OUTFILE:
 #
-#   kind workload variant size run bytes busy_ticks wall_ns
+#   kind workload variant size run bytes busy_ns wall_ns peer_busy_ns
 #
 #   rx bulk   copy|zc|zc-copybuf|trunc  bulk          server here, client there
 #   rx rpc    copy|zc|zc-copybuf|trunc  message size  (zc_bench -R)
 #   tx stream copy|zc|sendfile          write size    client here, server there
+#
+# wall_ns is the guest clock across the transfer (idle stretches included:
+# with sleep=off QEMU warps the clock to the next timer when both vCPUs
+# halt), peer_busy_ns the other CPU's busy time: both serve
+# scripts/bench-report.py to bound the distortion of one clock shared by
+# two vCPUs that QEMU runs one at a time (see there).
 #
 # A run that fails (an exit status, short byte count) writes no line; the
 # script goes on and exits 1 at the end.  scripts/bench-report.py turns
@@ -32,14 +42,15 @@
 set -u
 out=${1:?usage: bench.sh OUTFILE}
 BENCH=${BENCH:?BENCH must name the zc_bench binary}
-QUICK=${QUICK:-0}
+MODE=${MODE:-full}
+[ "$MODE" = smoke ] && RUNS=${RUNS:-1}
 RUNS=${RUNS:-3}
 RX_PEER=${RX_PEER:-sendfile}
 TX_PEER=${TX_PEER:-trunc}
 read -ra OPTS <<<"${BENCH_OPTS:-}"
 [ -x "$BENCH" ] || { echo "bench: $BENCH is not executable" >&2; exit 1; }
 
-bash "$(dirname "$0")/topo.sh" "${TOPO:-nicpair}" >/dev/null || exit 1
+bash "$(dirname "$0")/topo.sh" nicpair >/dev/null || exit 1
 # shellcheck disable=SC1091
 . /run/zc/topo.env
 REMOTE=(ip netns exec "$REMOTE_ARGS")
@@ -48,56 +59,84 @@ taskset -pc "$REMOTE_CPU" $$ >/dev/null
 
 RX_VARIANTS=(copy zc zc-copybuf trunc)
 TX_VARIANTS=(copy zc sendfile)
-if [ "$QUICK" = 1 ]; then
-	RX_BULK=32M RX_RPC=8M TX_TOTAL=16M
-	RPC_SIZES=(4K 64K)
-	TX_SIZES=(4K 64K)
-else
-	RX_BULK=256M RX_RPC=64M TX_TOTAL=128M
+case "$MODE" in
+smoke)
+	RX_BULK=2M RX_RPC=1M TX_TOTAL=1M
+	RPC_SIZES=(16K)
+	TX_SIZES=(64K) ;;
+quick)
+	RX_BULK=32M RX_RPC=16M TX_TOTAL=16M
+	RPC_SIZES=(16K 256K)
+	TX_SIZES=(64K) ;;
+full)
+	RX_BULK=${RX_BULK:-256M} RX_RPC=${RX_RPC:-48M} TX_TOTAL=${TX_TOTAL:-48M}
 	RPC_SIZES=(4K 16K 32K 64K 256K 1M)
-	TX_SIZES=(4K 8K 16K 64K 1M)
-fi
+	TX_SIZES=(4K 8K 16K 64K 1M) ;;
+*)
+	echo "bench: MODE must be full, quick or smoke" >&2; exit 2 ;;
+esac
 T=900			# per process, guest seconds
 port=20000
 failed=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Per-run overhead: exec from tmpfs rather than over 9p; sleep and wait
+# with builtins (read -t on a FIFO nobody writes) rather than processes.
+cp "$BENCH" "$tmp/zc_bench" && BENCH=$tmp/zc_bench || exit 1
+mkfifo "$tmp/nap" && exec 9<>"$tmp/nap" || exit 1
+nap() { read -r -t "$1" -u 9; }
 
-mb() { echo $(( $(numfmt --from=iec "$1") >> 20 )); }
-total_mb=$(( (${#RX_VARIANTS[@]} * ($(mb $RX_BULK) + ${#RPC_SIZES[@]} * $(mb $RX_RPC)) +
-	      ${#TX_VARIANTS[@]} * ${#TX_SIZES[@]} * $(mb $TX_TOTAL)) * RUNS ))
-echo "bench: kernel $(uname -r), $ZC_TOPO, measured CPU $LOCAL_CPU, peer CPU $REMOTE_CPU," \
-	"$RUNS run(s), $total_mb MB in all"
-: >"$out" || exit 1
-
-# snap: S_BUSY (measured CPU), S_BUSY0 (peer CPU), S_NS (wall clock, ns).
-# Shell builtins only: taking a snapshot starts no process.
-snap() {
-	local c u n s q sq _
-	S_BUSY='' S_BUSY0=''
-	# cpuN user nice system idle iowait irq softirq steal...
-	while read -r c u n s _ _ q sq _; do
-		case "$c" in
-		"cpu$LOCAL_CPU") S_BUSY=$((u + n + s + q + sq)) ;;
-		"cpu$REMOTE_CPU") S_BUSY0=$((u + n + s + q + sq)) ;;
-		esac
-	done </proc/stat
-	S_NS=${EPOCHREALTIME/./}000
+# bytes_of 32M: 33554432
+bytes_of() {
+	local n=${1%[KMG]}
+	case "$1" in
+	*K) echo $((n << 10)) ;; *M) echo $((n << 20)) ;; *G) echo $((n << 30)) ;; *) echo "$n" ;;
+	esac
 }
 
-# wait_listen PORT PID [netns]: until PORT is in LISTEN in /proc/net/tcp6
-# (of the netns, if given), while PID lives; at most ~20 s.
-wait_listen() {
-	local hex laddr st _
-	hex=$(printf '%04X' "$1")
-	for _ in $(seq 200); do
-		kill -0 "$2" 2>/dev/null || return 1
-		while read -r _ laddr _ st _; do
-			[ "${laddr##*:}" = "$hex" ] && [ "$st" = 0A ] && return 0
-		done < <(if [ -n "${3:-}" ]; then ip netns exec "$3" cat /proc/net/tcp6; else cat /proc/net/tcp6; fi)
-		sleep 0.1
-	done
-	return 1
+mb() { echo $(( $(bytes_of "$1") >> 20 )); }
+total_mb=$(( (${#RX_VARIANTS[@]} * ($(mb $RX_BULK) + ${#RPC_SIZES[@]} * $(mb $RX_RPC)) +
+	      ${#TX_VARIANTS[@]} * ${#TX_SIZES[@]} * $(mb $TX_TOTAL)) * RUNS ))
+total_runs=$(( (${#RX_VARIANTS[@]} * (1 + ${#RPC_SIZES[@]}) +
+		${#TX_VARIANTS[@]} * ${#TX_SIZES[@]}) * RUNS ))
+nrun=0
+echo "bench: kernel $(uname -r) ($(uname -v)), $ZC_TOPO, measured CPU $LOCAL_CPU," \
+	"peer CPU $REMOTE_CPU, mode $MODE, $total_runs runs, $total_mb MB in all"
+: >"$out" || exit 1
+
+# snap: S_NS (guest clock, ns), S_BUSY (measured CPU's busy ns since boot)
+# and S_BUSY0 (the peer CPU's), from /proc/timer_list.  The kernel's
+# per-CPU idle accounting (tick_sched: idle_sleeptime, idle_entrytime) is
+# kept in ns whether or not NO_HZ is active, unlike /proc/stat's 10 ms
+# ticks; interrupts taken while idle are not idle time.  For a CPU that is
+# idle at the snapshot, busy time since boot = idle_entrytime -
+# idle_sleeptime (the current idle stretch is not yet in idle_sleeptime),
+# whatever the moment the file is read: snapshots are taken while both
+# CPUs are idle but for this script on the peer CPU (whose figure is then
+# off by this script's current stretch, for information only).  Shell
+# builtins only: taking a snapshot starts no process.
+snap() {
+	local line cpu=-1 v
+	local -A sl=() en=()
+	while IFS= read -r line; do
+		case "$line" in
+		"now at "*) v=${line#now at }; S_NS=${v%% *} ;;
+		"cpu: "*) cpu=${line#cpu: } ;;
+		*".idle_entrytime :"*) v=${line##*: }; en[$cpu]=${v%% *} ;;
+		*".idle_sleeptime :"*) v=${line##*: }; sl[$cpu]=${v%% *} ;;
+		"Tick Device"*) break ;;
+		esac
+	done </proc/timer_list
+	S_BUSY=$((en[$LOCAL_CPU] - sl[$LOCAL_CPU]))
+	S_BUSY0=$((en[$REMOTE_CPU] - sl[$REMOTE_CPU]))
+}
+
+# lines_of FILE: its lines but zc_bench -g's "listening" and "ready"
+lines_of() {
+	local l
+	while IFS= read -r l; do
+		[ "$l" = listening ] || [ "$l" = ready ] || echo "$l"
+	done <"$1"
 }
 
 field() {	# field NAME LINE: the N of NAME=N
@@ -120,91 +159,130 @@ result() {
 	busy=$((E_BUSY - B_BUSY)) busy0=$((E_BUSY0 - B_BUSY0)) ns=$((E_NS - B_NS))
 	if [ "$*" != "0 0" ] || [ "${bytes:-0}" != "$want" ]; then
 		echo "bench: FAIL $what: exit status $*, bytes ${bytes:-?} of $want"
-		sed 's/^/    /' "$tmp/srv" "$tmp/cli"
+		lines_of "$tmp/srv" | sed 's/^/    srv: /'
+		lines_of "$tmp/cli" | sed 's/^/    cli: /'
 		failed=1
 		return
 	fi
-	echo "$kind $wl $var $size $run $bytes $busy $ns" >>"$out"
-	printf 'bench: %s: %d MB, cpu%s %d ticks (cpu%s %d), %d.%03d s | %s | %s\n' \
-		"$what" $((bytes >> 20)) "$LOCAL_CPU" $busy "$REMOTE_CPU" $busy0 \
+	echo "$kind $wl $var $size $run $bytes $busy $ns $busy0" >>"$out"
+	nrun=$((nrun + 1))
+	printf 'bench: [%d/%d] %s: %d KB, cpu%s %d K instr/MB (cpu%s %d), %d.%03d s | %s | %s\n' \
+		$nrun $total_runs "$what" $((bytes >> 10)) "$LOCAL_CPU" $((busy * 1024 / bytes)) \
+		"$REMOTE_CPU" $((busy0 * 1024 / bytes)) \
 		$((ns / 1000000000)) $((ns / 1000000 % 1000)) "$line" "$other"
 }
+
+# wait_for WORD FILE PID: until the first line of FILE is WORD (zc_bench -g
+# prints "listening" or "ready"), while PID lives; at most ~20 s.
+wait_for() {
+	local i l
+	for ((i = 0; i < 1000; i++)); do
+		kill -0 "$3" 2>/dev/null || return 1
+		read -r l <"$2" && [ "$l" = "$1" ] && return 0
+		nap 0.02
+	done
+	return 1
+}
+
+# not_ready WHAT PIDS...: the run could not start; kill and report.
+not_ready() {
+	local what=$1
+	shift
+	kill "$@" 2>/dev/null
+	wait "$@" 2>/dev/null
+	echo "bench: FAIL $what: did not start"
+	sed 's/^/    /' "$tmp/srv" "$tmp/cli"
+	failed=1
+}
+
+# Both sides are started and connected before the first snapshot (the
+# client, zc_bench -g, waits for a byte on its FIFO before sending), so
+# that process start-up (exec over 9p) and connection set-up are left
+# out: the window holds the transfer and the exits.
 
 # rx WORKLOAD VARIANT SIZE RUN TOTAL [-R msgsize]: receiver (server) here.
 rx() {
 	local wl=$1 var=$2 size=$3 run=$4 total=$5 srv cli first rc src=0 crc=0
 	shift 5
 	port=$((port + 1))
-	timeout -k 5 $T taskset -c "$LOCAL_CPU" "$BENCH" -s -6 -p $port -m "$var" "${OPTS[@]}" "$@" \
+	: >"$tmp/srv"; : >"$tmp/cli"
+	rm -f "$tmp/go"; mkfifo "$tmp/go"
+	timeout -k 5 $T "$BENCH" -C "$LOCAL_CPU" -s -6 -g -p $port -m "$var" "${OPTS[@]}" "$@" \
 		>"$tmp/srv" 2>&1 &
 	srv=$!
-	if ! wait_listen $port $srv; then
-		kill $srv 2>/dev/null; wait $srv
-		echo "bench: FAIL $(label rx "$wl" "$var" "$size" "$run"): server did not listen"
-		sed 's/^/    /' "$tmp/srv"
-		failed=1
+	if ! wait_for listening "$tmp/srv" $srv; then
+		not_ready "$(label rx "$wl" "$var" "$size" "$run")" $srv
+		return
+	fi
+	"${REMOTE[@]}" timeout -k 5 $T "$BENCH" -C "$REMOTE_CPU" -c "$LOCAL_V6" -6 -g \
+		-p $port -m "$RX_PEER" -S "$total" "${OPTS[@]}" "$@" <>"$tmp/go" >"$tmp/cli" 2>&1 &
+	cli=$!
+	if ! wait_for ready "$tmp/cli" $cli; then
+		not_ready "$(label rx "$wl" "$var" "$size" "$run")" $srv $cli
 		return
 	fi
 	snap; B_BUSY=$S_BUSY B_BUSY0=$S_BUSY0 B_NS=$S_NS
-	"${REMOTE[@]}" timeout -k 5 $T taskset -c "$REMOTE_CPU" "$BENCH" -c "$LOCAL_V6" -6 \
-		-p $port -m "$RX_PEER" -S "$total" "${OPTS[@]}" "$@" >"$tmp/cli" 2>&1 &
-	cli=$!
+	echo go >"$tmp/go"
 	wait -n -p first $srv $cli
 	rc=$?
 	if [ "$first" = "$srv" ]; then
-		snap; src=$rc
+		src=$rc
 		wait $cli; crc=$?
 	else
 		crc=$rc
 		[ $crc = 0 ] || kill $srv 2>/dev/null
 		wait $srv; src=$?
-		snap
 	fi
-	E_BUSY=$S_BUSY E_BUSY0=$S_BUSY0 E_NS=$S_NS
-	result rx "$wl" "$var" "$size" "$run" "$(numfmt --from=iec "$total")" \
-		"$(cat "$tmp/srv")" "$(cat "$tmp/cli")" $src $crc
+	snap; E_BUSY=$S_BUSY E_BUSY0=$S_BUSY0 E_NS=$S_NS
+	result rx "$wl" "$var" "$size" "$run" "$(bytes_of "$total")" \
+		"$(lines_of "$tmp/srv")" "$(lines_of "$tmp/cli")" $src $crc
 }
 
 # tx SIZE VARIANT RUN TOTAL: sender (client) here, receiver there.
 tx() {
-	local size=$1 var=$2 run=$3 total=$4 srv src crc
+	local size=$1 var=$2 run=$3 total=$4 srv cli src crc
 	port=$((port + 1))
-	"${REMOTE[@]}" timeout -k 5 $T taskset -c "$REMOTE_CPU" "$BENCH" -s -6 -p $port \
+	: >"$tmp/srv"; : >"$tmp/cli"
+	rm -f "$tmp/go"; mkfifo "$tmp/go"
+	"${REMOTE[@]}" timeout -k 5 $T "$BENCH" -C "$REMOTE_CPU" -s -6 -g -p $port \
 		-m "$TX_PEER" "${OPTS[@]}" >"$tmp/srv" 2>&1 &
 	srv=$!
-	if ! wait_listen $port $srv "$REMOTE_ARGS"; then
-		kill $srv 2>/dev/null; wait $srv
-		echo "bench: FAIL $(label tx stream "$var" "$size" "$run"): server did not listen"
-		sed 's/^/    /' "$tmp/srv"
-		failed=1
+	if ! wait_for listening "$tmp/srv" $srv; then
+		not_ready "$(label tx stream "$var" "$size" "$run")" $srv
+		return
+	fi
+	timeout -k 5 $T "$BENCH" -C "$LOCAL_CPU" -c "$REMOTE_V6" -6 -g -p $port \
+		-m "$var" -S "$total" -W "$size" "${OPTS[@]}" <>"$tmp/go" >"$tmp/cli" 2>&1 &
+	cli=$!
+	if ! wait_for ready "$tmp/cli" $cli; then
+		not_ready "$(label tx stream "$var" "$size" "$run")" $srv $cli
 		return
 	fi
 	snap; B_BUSY=$S_BUSY B_BUSY0=$S_BUSY0 B_NS=$S_NS
-	timeout -k 5 $T taskset -c "$LOCAL_CPU" "$BENCH" -c "$REMOTE_V6" -6 -p $port \
-		-m "$var" -S "$total" -W "$size" "${OPTS[@]}" >"$tmp/cli" 2>&1
-	crc=$?
-	snap; E_BUSY=$S_BUSY E_BUSY0=$S_BUSY0 E_NS=$S_NS
+	echo go >"$tmp/go"
+	wait $cli; crc=$?
 	[ $crc = 0 ] || kill $srv 2>/dev/null
 	wait $srv; src=$?
-	result tx stream "$var" "$size" "$run" "$(numfmt --from=iec "$total")" \
-		"$(cat "$tmp/cli")" "$(cat "$tmp/srv")" $src $crc
+	snap; E_BUSY=$S_BUSY E_BUSY0=$S_BUSY0 E_NS=$S_NS
+	result tx stream "$var" "$size" "$run" "$(bytes_of "$total")" \
+		"$(lines_of "$tmp/cli")" "$(lines_of "$tmp/srv")" $src $crc
 }
 
 # Variants interleaved within each run, so that a drift hits all alike.
-for run in $(seq "$RUNS"); do
+for ((run = 1; run <= RUNS; run++)); do
 	for var in "${RX_VARIANTS[@]}"; do
 		rx bulk "$var" bulk "$run" "$RX_BULK"
 	done
 done
 for size in "${RPC_SIZES[@]}"; do
-	for run in $(seq "$RUNS"); do
+	for ((run = 1; run <= RUNS; run++)); do
 		for var in "${RX_VARIANTS[@]}"; do
 			rx rpc "$var" "$size" "$run" "$RX_RPC" -R "$size"
 		done
 	done
 done
 for size in "${TX_SIZES[@]}"; do
-	for run in $(seq "$RUNS"); do
+	for ((run = 1; run <= RUNS; run++)); do
 		for var in "${TX_VARIANTS[@]}"; do
 			tx "$size" "$var" "$run" "$TX_TOTAL"
 		done

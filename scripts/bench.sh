@@ -1,0 +1,152 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: CPU cost per MB of TCP receive and send, stock kernel against
+# the series, zero-copy against copy against a copy-free floor (issue 5).
+#
+#   make bench [QUICK=1 | SMOKE=1]
+#
+# 1. Builds the stock kernel from the base commit (tag 'base' of
+#    build/linux, checked out as the worktree build/stock) with the same
+#    configuration as the series (scripts/build-kernel.sh: allnoconfig +
+#    configs/zc.config, every symbol verified) into build/out/stock ->
+#    build/bzImage-stock, and the series kernel (make tree, then
+#    scripts/build-kernel.sh normal -> build/bzImage-normal).
+# 2. Builds bench/zc_bench.c and boots each kernel in turn on the NIC pair
+#    under -icount shift=0,sleep=off (vm-run.sh --nic-pair --icount), one
+#    VM at a time, running scripts/guest/bench.sh: the same workloads,
+#    sizes and order on both kernels.  Progress: one line per run.
+# 3. scripts/bench-report.py writes results.md (kernel versions, commands,
+#    tables with series/stock and (zc - floor)/(copy - floor), raw runs)
+#    and cost.png into the results directory, with the raw lines.
+#
+# Modes:  full (default)  all sizes, 3 runs each       -> bench/results/
+#         QUICK=1         3 RPC and 2 send sizes        -> bench/results/quick/
+#         SMOKE=1         one tiny run of each variant, series kernel only,
+#                         no timing asserted            -> build/bench/smoke/
+# Environment:
+#   BENCH_SKIP_BUILD=1    use the existing images, build no kernel
+#   BENCH_SKIP_BUILD=series  build the stock kernel only (leaves build/linux
+#                         alone), use the existing series image
+#   BENCH_STOCK_KERNEL, BENCH_SERIES_KERNEL   images (default
+#                         build/bzImage-stock, build/bzImage-normal)
+#   BENCH_OUT             results directory (overrides the default above)
+#   RUNS                  runs per workload, variant and size (default 3)
+. "$(dirname "$0")/lib.sh"
+
+start=$SECONDS
+mode=full
+[ "${QUICK:-0}" = 1 ] && mode=quick
+[ "${SMOKE:-0}" = 1 ] && mode=smoke
+case $mode in
+full)  out=${BENCH_OUT:-$TOP/bench/results} vm_timeout=1500 ;;
+quick) out=${BENCH_OUT:-$TOP/bench/results/quick} vm_timeout=600 ;;
+smoke) out=${BENCH_OUT:-$BUILD/bench/smoke} vm_timeout=400 ;;
+esac
+stock_img=${BENCH_STOCK_KERNEL:-$BUILD/bzImage-stock}
+series_img=${BENCH_SERIES_KERNEL:-$BUILD/bzImage-normal}
+STOCK_TREE=$BUILD/stock
+work=$BUILD/bench/$mode
+elapsed() { printf '%dm%02ds' $(( (SECONDS - start) / 60 )) $(( (SECONDS - start) % 60 )); }
+step() { msg "bench [$(elapsed)] $*"; }
+
+# The stock tree: a worktree of build/linux at tag 'base', never edited.
+stock_tree() {
+	[ -d "$TREE/.git" ] || die "no kernel tree: run 'make tree' first"
+	git -C "$TREE" rev-parse -q --verify 'base^{commit}' >/dev/null ||
+		die "build/linux has no tag 'base'"
+	if [ ! -e "$STOCK_TREE/.git" ]; then
+		step "checking out the base into build/stock (git worktree)"
+		git -C "$TREE" worktree prune
+		git -C "$TREE" worktree add -q --detach "$STOCK_TREE" base ||
+			die "git worktree add build/stock base failed"
+	fi
+	[ "$(git -C "$STOCK_TREE" rev-parse HEAD)" = "$(git -C "$TREE" rev-parse 'base^{commit}')" ] ||
+		git -C "$STOCK_TREE" checkout -q --detach base ||
+		die "build/stock: cannot check out base"
+	[ -z "$(git -C "$STOCK_TREE" status --porcelain --untracked-files=no)" ] ||
+		die "build/stock has local changes: remove it (git -C build/linux worktree remove --force build/stock)"
+}
+
+skip=${BENCH_SKIP_BUILD:-0}
+if [ "$skip" = 1 ]; then
+	step "BENCH_SKIP_BUILD=1: using the existing kernel images"
+else
+	if [ $mode != smoke ]; then
+		stock_tree
+		step "stock kernel (base, configs/zc.config) -> build/out/stock, build/bzImage-stock"
+		KTREE=$STOCK_TREE "$TOP/scripts/build-kernel.sh" stock ||
+			die "building the stock kernel failed (build/logs/kernel-stock.log)"
+	msg "(that is build/stock at $(git -C "$STOCK_TREE" describe --tags --always HEAD), not build/linux)"
+		stock_img=$BUILD/bzImage-stock
+	fi
+	if [ "$skip" = series ]; then
+		step "BENCH_SKIP_BUILD=series: using the existing series image"
+	else
+		step "series kernel (make tree, make kernel)"
+		"$TOP/scripts/tree.sh" || die "make tree failed"
+		"$TOP/scripts/build-kernel.sh" normal || die "building the series kernel failed"
+		series_img=$BUILD/bzImage-normal
+	fi
+fi
+
+kernels=(stock series)
+[ $mode = smoke ] && kernels=(series)
+declare -A img=([stock]=$stock_img [series]=$series_img)
+for k in "${kernels[@]}"; do
+	[ -f "${img[$k]}" ] || die "no $k kernel image at ${img[$k]}"
+done
+
+step "building zc_bench"
+mkdir -p "$work"
+gcc -O2 -Wall -Wextra -Wno-sign-compare -o "$work/zc_bench" "$TOP/bench/zc_bench.c" ||
+	die "building bench/zc_bench.c failed"
+
+# kver IMAGE: the version string the kernel image carries
+kver() { file -b "$1" | sed -n 's/.*version \([^,]*\),.*/\1/p'; }
+
+rc=0
+report=()
+meta=()
+for k in "${kernels[@]}"; do
+	vmout=$work/vm-$k
+	rm -rf "$vmout"
+	mkdir -p "$vmout"
+	raw=$vmout/raw.txt
+	cmd=("$TOP/scripts/vm-run.sh" --kernel "${img[$k]}" --nic-pair --icount --timeout $vm_timeout
+	     --out "$vmout" -- env BENCH="$work/zc_bench" MODE=$mode ${RUNS:+RUNS=$RUNS}
+	     bash "$TOP/scripts/guest/bench.sh" /mnt/raw.txt)
+	step "$k kernel: ${img[$k]#$TOP/} ($(kver "${img[$k]}")), NIC pair, icount; console: ${vmout#$TOP/}/console.log"
+	"${cmd[@]}" 2>&1 | tee "$vmout/vm.log" |
+		grep --line-buffered -E '^bench:|vm-run:|KERNEL SPLAT' |
+		sed -u -e 's/^\(.\{160\}\).*/\1/' -e "s/^bench: /    $k: /"
+	vrc=${PIPESTATUS[0]}
+	if [ "$vrc" != 0 ]; then
+		warn "$k kernel: the benchmark VM exited with status $vrc (see ${vmout#$TOP/}/vm.log)"
+		rc=1
+	fi
+	[ -s "$raw" ] || { warn "$k kernel: no results"; rc=1; continue; }
+	report+=("$k=$raw")
+	meta+=(--meta "$k kernel=$(grep -m1 '^bench: kernel' "$vmout/vm.log" | grep -o 'kernel [^,]*' | sed 's/^kernel //')" \
+	       --meta "$k image=${img[$k]#$TOP/} (sha256 $(sha256sum "${img[$k]}" | cut -c1-16)…)")
+	meta+=(--meta "$k command=$(printf '%q ' "${cmd[@]}" | sed "s|$TOP/||g")")
+done
+[ ${#report[@]} -gt 0 ] || die "no results at all"
+
+step "report -> ${out#$TOP/}"
+mkdir -p "$out"
+cd "$TOP" || exit 1
+for r in "${report[@]}"; do
+	cp "${r#*=}" "$out/raw-${r%%=*}.txt"
+done
+same=
+[ ${#kernels[@]} = 2 ] && cmp -s "${img[stock]}" "${img[series]}" &&
+	same="yes: the stock image was benchmarked in both roles"
+python3 "$TOP/scripts/bench-report.py" "$out" \
+	$(for r in "${report[@]}"; do echo "${r%%=*}=${out#$TOP/}/raw-${r%%=*}.txt"; done) \
+	--meta "make=make bench$([ $mode = quick ] && echo ' QUICK=1')$([ $mode = smoke ] && echo ' SMOKE=1')$([ "$skip" != 0 ] && echo " BENCH_SKIP_BUILD=$skip")" \
+	--meta "mode=$mode, $(nproc) host cores, $(qemu-system-x86_64 --version | head -1)" \
+	--meta "VM=QEMU TCG, -smp 2, -icount shift=0,sleep=off, NIC pair (2x e1000e on one hub, MTU 4168, TSO off), measured side on CPU 1 with its NIC's IRQs, peer on CPU 0" \
+	${same:+--meta "same image for both=$same"} \
+	"${meta[@]}" || die "bench-report.py failed"
+step "done: ${out#$TOP/}/results.md, ${out#$TOP/}/cost.png"
+exit $rc
