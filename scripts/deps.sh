@@ -9,7 +9,7 @@ PKGS=(
 	gcc make flex bison bc libelf-dev libssl-dev dwarves cpio xz-utils
 	git perl python3 python3-ply python3-git ccache sparse rsync
 	# VM and topologies
-	qemu-system-x86 iproute2 ethtool iputils-ping busybox-static procps kmod util-linux
+	qemu-system-x86 iproute2 ethtool iputils-ping busybox-static file procps kmod util-linux
 	# selftests
 	libcap-dev libmnl-dev liburing-dev libnuma-dev
 	# benchmark plots
