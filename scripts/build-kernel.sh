@@ -7,6 +7,7 @@
 flavour=${1:-normal}
 out=$(kout "$flavour")
 frags=("$TOP/configs/zc.config")
+[ "$flavour" = stock ] || frags+=("$TOP/configs/series.config")
 [ "$flavour" = debug ] && frags+=("$TOP/configs/debug.config")
 [ -d "$TREE/.git" ] || die "no kernel tree: run 'make tree' first"
 mkdir -p "$out" "$LOGS"
