@@ -9,6 +9,10 @@ out=$(kout "$flavour")
 frags=("$TOP/configs/zc.config")
 [ "$flavour" = stock ] || frags+=("$TOP/configs/series.config")
 [ "$flavour" = debug ] && frags+=("$TOP/configs/debug.config")
+[ "$flavour" = users ] && frags+=("$TOP/configs/users.config")
+# users: the objects of the other ubuf_info users (configs/users.config)
+USERS_TARGETS="net/tls/ net/rds/ drivers/vhost/ drivers/net/tap.o
+	drivers/net/tun.o drivers/net/macvtap.o net/vmw_vsock/ io_uring/"
 [ -d "$TREE/.git" ] || die "no kernel tree: run 'make tree' first"
 mkdir -p "$out" "$LOGS"
 
@@ -42,6 +46,13 @@ else
 	rm -f "$all.new"
 fi
 
+if [ "$flavour" = users ]; then
+	msg "building the other ubuf_info users (log: build/logs/kernel-users.log)"
+	# shellcheck disable=SC2086
+	with_progress "$LOGS/kernel-users.log" "kernel-users" \
+		kmake O="$out" -j"$JOBS" $USERS_TARGETS
+	exit
+fi
 msg "building $flavour bzImage ($JOBS jobs, log: build/logs/kernel-$flavour.log)"
 with_progress "$LOGS/kernel-$flavour.log" "kernel-$flavour" \
 	kmake O="$out" -j"$JOBS" bzImage

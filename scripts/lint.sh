@@ -3,7 +3,9 @@
 # make lint: the checks netdev CI runs on every series.
 #   1. scripts/checkpatch.pl --strict on every patch (exceptions, each
 #      justified, in lint/checkpatch-exceptions.txt)
-#   2. every patch builds on its own (incremental builds, in order)
+#   2. every patch builds on its own (incremental builds, in order), and
+#      the other users of the zero-copy transmit completion (TLS, RDS,
+#      vhost-net, tun/tap, vsock, io_uring) build at the top of the series
 #   3. W=1 and sparse (C=2) add no warning in the .c files the series touches
 #   4. scripts/kernel-doc -Wall adds no warning in the files the series touches
 # Results: TAP in build/results/lint/lint.tap.
@@ -76,6 +78,13 @@ for c in $commits; do
 	fi
 done
 git checkout -q "$head"
+log=$res/build-users.log
+if "$TOP/scripts/build-kernel.sh" users >"$log" 2>&1; then
+	result "other ubuf_info users build (TLS, RDS, vhost-net, tun/tap, vsock, io_uring)" "$log" 0
+else
+	tail -40 "$LOGS/kernel-users.log" >>"$log"
+	result "other ubuf_info users build (TLS, RDS, vhost-net, tun/tap, vsock, io_uring)" "$log" 1
+fi
 
 # 3. W=1 + sparse, 4. kernel-doc: new warnings only, base vs HEAD.
 files=$(git diff --name-only --diff-filter=AM base..HEAD -- '*.c' '*.h' | grep -v -E '^(tools|Documentation|scripts)/' || true)
