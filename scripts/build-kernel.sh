@@ -16,10 +16,29 @@ USERS_TARGETS="net/tls/ net/rds/ drivers/vhost/ drivers/net/tap.o
 [ -d "$TREE/.git" ] || die "no kernel tree: run 'make tree' first"
 mkdir -p "$out" "$LOGS"
 
-# The merged fragment; reconfigure only when it changed.
+# frag_ok FRAGMENT [quiet]: every symbol the fragment asks for is in .config.
+frag_ok() {
+	local line sym bad=0
+	while IFS= read -r line; do
+		sym=${line%%=*}
+		case "$line" in
+		CONFIG_*=n)
+			grep -q "^$sym=" "$out/.config" &&
+				{ [ -n "${2:-}" ] || warn "$sym is set, wanted n"; bad=1; } ;;
+		CONFIG_*=*)
+			grep -qxF "$line" "$out/.config" ||
+				{ [ -n "${2:-}" ] || warn "$line did not survive (got: $(grep -E "^$sym=|^# $sym is not set" "$out/.config"))"; bad=1; } ;;
+		esac
+	done < <(grep -E '^CONFIG_' "$1")
+	return $bad
+}
+
+# The merged fragment; reconfigure when it changed, or when .config lost
+# one of its symbols (the lint lane builds older commits in the same
+# output directory, and Kconfig drops a symbol those commits lack).
 all=$out/zc-fragment.config
 cat "${frags[@]}" >"$all.new"
-if ! cmp -s "$all.new" "$all" || [ ! -f "$out/.config" ]; then
+if ! cmp -s "$all.new" "$all" || [ ! -f "$out/.config" ] || ! frag_ok "$all.new" quiet; then
 	msg "configuring $flavour kernel (allnoconfig + ${frags[*]##*/})"
 	rm -f "$all"
 	kmake O="$out" KCONFIG_ALLCONFIG="$all.new" allnoconfig >"$LOGS/config-$flavour.log" 2>&1 ||
@@ -28,18 +47,7 @@ if ! cmp -s "$all.new" "$all" || [ ! -f "$out/.config" ]; then
 		die "olddefconfig failed"
 	# Every symbol we ask for must have survived: a typo or an unmet
 	# dependency would otherwise silently drop it.
-	bad=0
-	while IFS= read -r line; do
-		sym=${line%%=*}
-		case "$line" in
-		CONFIG_*=n)
-			grep -q "^$sym=" "$out/.config" && { warn "$sym is set, wanted n"; bad=1; } ;;
-		CONFIG_*=*)
-			grep -qxF "$line" "$out/.config" ||
-				{ warn "$line did not survive (got: $(grep -E "^$sym=|^# $sym is not set" "$out/.config"))"; bad=1; } ;;
-		esac
-	done < <(grep -E '^CONFIG_' "$all.new")
-	[ $bad = 0 ] || die "config fragment not fully applied (see warnings above)"
+	frag_ok "$all.new" || die "config fragment not fully applied (see warnings above)"
 	# Only a verified configuration is remembered as done.
 	mv "$all.new" "$all"
 else

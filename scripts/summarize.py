@@ -106,6 +106,16 @@ def main():
                     n['FAIL'] += 1
                     print(f'FAIL  [{label}] {t}: {seen.get(t, 0)} results, expected 1')
                     failed.append((f'[{label}] {t}', []))
+        # ... and so must every KUnit suite of tests/kunit.list.
+        klst = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            '..', 'tests', 'kunit.list')
+        if os.path.exists(os.path.join(d, 'dmesg.txt')) and os.path.exists(klst):
+            for line in open(klst):
+                t = line.split('#')[0].strip()
+                if t and seen.get('kunit:' + t, 0) != 1:
+                    n['FAIL'] += 1
+                    print(f'FAIL  [{label}] kunit:{t}: {seen.get("kunit:" + t, 0)} results, expected 1')
+                    failed.append((f'[{label}] kunit:{t}', []))
         if not os.path.exists(os.path.join(d, 'vm-status')):
             vm = 0
         else:
