@@ -3,7 +3,7 @@
 
 S := scripts
 
-.PHONY: all deps tree patches kernel kernel-debug run check test lint bench vm help
+.PHONY: all deps tree patches kernel kernel-debug run check test lint bench soak vm help
 all: help
 
 help:
@@ -11,7 +11,7 @@ help:
 	@echo "make check    every test and check (what CI runs)"
 	@echo "make tree     build/linux = pinned base + patches/"
 	@echo "make patches  export build/linux commits into patches/"
-	@echo "make kernel | kernel-debug | test | lint | bench"
+	@echo "make kernel | kernel-debug | test | lint | bench | soak"
 
 deps:
 	@$(S)/deps.sh
@@ -45,6 +45,13 @@ check:
 # (scripts/bench.sh).  Results in bench/results/ (QUICK: bench/results/quick/).
 bench:
 	@QUICK=$(QUICK) SMOKE=$(SMOKE) $(S)/bench.sh
+
+# Issue 6: hours of MSG_ZEROCOPY send and TCP_ZEROCOPY_RECEIVE on the NIC
+# pair, every byte checked, then leak checks; not part of make check.
+# make soak [SOAK_GB=10] [FLAVOUR=debug|normal] [SOAK_PAGEALLOC=1]
+# [SOAK_TIMEOUT=sec] [SOAK_SKIP_BUILD=1] (scripts/soak.sh).
+soak: tree
+	@FLAVOUR=$(FLAVOUR) SOAK_GB=$(SOAK_GB) $(S)/soak.sh
 
 # Boot a kernel and run a command in it: make vm CMD="uname -a" [FLAVOUR=debug]
 vm:
