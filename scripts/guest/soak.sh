@@ -116,7 +116,11 @@ sockstat() {
 	done < "$1/sockstat"
 	return 1
 }
+# The node counters of /proc/vmstat lag behind per-CPU deltas (up to
+# the vmstat threshold each; 9p I/O pins and unpins pages all the time):
+# fold them first (vm.stat_refresh), or the difference drifts.
 pins() {
+	echo 1 > /proc/sys/vm/stat_refresh 2>/dev/null
 	kv /proc/vmstat nr_foll_pin_acquired; local a=$VAL
 	kv /proc/vmstat nr_foll_pin_released
 	PINS=$((a - VAL))
