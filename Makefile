@@ -40,11 +40,13 @@ lint: tree
 check:
 	@$(S)/check.sh
 
-# Issue 5: CPU cost per MB, stock kernel against the series, on the NIC
-# pair under -icount.  make bench [QUICK=1 | SMOKE=1] [BENCH_SKIP_BUILD=1]
-# (scripts/bench.sh).  Results in bench/results/ (QUICK: bench/results/quick/).
+# CPU cost per MB, stock kernel against the series, on the NIC pair:
+# exact instructions of the measured vCPU (a TCG plugin).
+# make bench [QUICK=1 | SMOKE=1 | PROFILE=<row>] [BENCH_SKIP_BUILD=1]
+# (scripts/bench.sh).  Results in bench/results/ (QUICK: bench/results/quick/,
+# PROFILE: bench/results/profile-<row>.md).
 bench:
-	@QUICK=$(QUICK) SMOKE=$(SMOKE) $(S)/bench.sh
+	@QUICK=$(QUICK) SMOKE=$(SMOKE) PROFILE=$(PROFILE) $(S)/bench.sh
 
 # Issue 6: hours of MSG_ZEROCOPY send and TCP_ZEROCOPY_RECEIVE on the NIC
 # pair, every byte checked, then leak checks; not part of make check.

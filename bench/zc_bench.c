@@ -6,7 +6,8 @@
  * amount and closes.  Each side prints one summary line; the CPU cost is
  * measured from the outside (scripts/guest/bench.sh reads /proc/stat).
  *
- *   zc_bench -s -m MODE [-6|-4] [-p port] [-M mss] [-R msgsize] [-C cpu] [-g]
+ *   zc_bench -s -m MODE [-6|-4] [-p port] [-M mss] [-R msgsize] [-C cpu]
+ *	      [-T cpu] [-g]
  *	MODE copy        recv() into a buffer (512 KB, or msgsize)
  *	     zc          TCP_ZEROCOPY_RECEIVE into an mmap()ed window of the
  *	                 socket (512 KB, or msgsize rounded up to pages),
@@ -14,11 +15,21 @@
  *	     zc-copybuf  the same, with a copy buffer (copybuf_address/len)
  *	                 so that small pieces are copied by the same call
  *	     trunc       recv(MSG_TRUNC): consume without copying (the floor)
- *	prints: rx mode=MODE bytes=N mapped=N copied=N calls=N
+ *	prints: rx mode=MODE bytes=N mapped=N copied=N copybuf=N calls=N
+ *	         (copied: every byte copied, recv() or copy buffer;
+ *	         copybuf: the part copied through the copy buffer)
  *	-g       print "listening" once listening (for a harness)
+ *	-T cpu   the receiving process also runs a thread on CPU cpu for the
+ *	         whole transfer, SCHED_IDLE (it takes only what that CPU
+ *	         would otherwise idle), that spins in user space for bursts
+ *	         of SPIN_BURST loops with SPIN_NAP_US naps between them: the
+ *	         process's mm is live on two CPUs, and a zap of the receive
+ *	         window while the thread runs must shoot the other CPU's TLB
+ *	         down.  (The naps let QEMU's -icount skip idle time, so that
+ *	         the run does not take minutes.)
  *
  *   zc_bench -c HOST -m MODE [-6|-4] [-p port] [-M mss] [-S total]
- *	      [-R msgsize | -W writesize] [-C cpu] [-g]
+ *	      [-R msgsize [-H hdrsize] | -W writesize] [-C cpu] [-g]
  *	MODE copy        send()
  *	     zc          send(MSG_ZEROCOPY), completions from the error queue
  *	     sendfile    sendfile() of a tmpfs file of one write size
@@ -27,11 +38,16 @@
  *	         on stdin before sending: lets a harness start measuring
  *	         after process start-up and connection set-up
  *
- * Sizes take a K, M or G suffix (powers of 1024).  -R msgsize is the RPC
- * workload: the client sends back-to-back messages of exactly msgsize
- * bytes (total rounded down to whole messages) and the server consumes
- * one message per iteration with as few calls as it can, SO_RCVLOWAT set
- * to the message size so that it wakes up once per message.
+ * Sizes take a K, M or G suffix (powers of 1024) and may be a sum
+ * ("16K+64").  -R msgsize is the RPC workload: the client sends
+ * back-to-back messages of exactly msgsize bytes (total rounded down to
+ * whole messages) and the server consumes one message per iteration with
+ * as few calls as it can, SO_RCVLOWAT set to the message size so that it
+ * wakes up once per message.  -H hdrsize: each message starts with a
+ * header of hdrsize bytes, sent by its own send(MSG_EOR) so that it ends
+ * a segment and the body that follows starts on a segment (and so, with
+ * packet split, a page) boundary: the receiver must copy the header and
+ * can map the body, as with real RPC framing.
  *
  * "calls" counts the system calls made for receiving (poll, getsockopt,
  * recv) or sending (send, sendfile, poll and recvmsg for completions).
@@ -51,6 +67,7 @@
 #include <linux/tcp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -105,6 +122,8 @@ static const char *cfg_host;
 static bool cfg_server;
 static bool cfg_go;
 static size_t cfg_msg;
+static size_t cfg_hdr;
+static int cfg_spin_cpu = -1;
 static size_t cfg_write = DEFAULT_WRITE;
 static unsigned long long cfg_total = DEFAULT_TOTAL;
 
@@ -114,6 +133,7 @@ struct rx_stats {
 	unsigned long long bytes;
 	unsigned long long mapped;
 	unsigned long long copied;
+	unsigned long long copybuf;
 	unsigned long long calls;
 };
 
@@ -144,17 +164,28 @@ static void __noreturn usage(void)
 {
 	fprintf(stderr,
 		"Usage: zc_bench -s -m copy|zc|zc-copybuf|trunc [-6|-4] [-p port] [-M mss]\n"
-		"                [-R msgsize] [-C cpu] [-g]\n"
+		"                [-R msgsize] [-C cpu] [-T cpu] [-g]\n"
 		"       zc_bench -c HOST -m copy|zc|sendfile [-6|-4] [-p port] [-M mss]\n"
-		"                [-S totalsize] [-R msgsize | -W writesize] [-C cpu] [-g]\n");
+		"                [-S totalsize] [-R msgsize [-H hdrsize] | -W writesize]\n"
+		"                [-C cpu] [-g]\n");
 	exit(1);
 }
 
 static unsigned long long parse_size(const char *s)
 {
+	const char *plus = strchr(s, '+');
 	unsigned long long v;
 	char *end;
 
+	if (plus && plus != s) {
+		char head[32];
+
+		if ((size_t)(plus - s) >= sizeof(head))
+			goto bad;
+		memcpy(head, s, plus - s);
+		head[plus - s] = 0;
+		return parse_size(head) + parse_size(plus + 1);
+	}
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || end == s)
@@ -335,6 +366,7 @@ static bool zc_call(int fd, struct zc_ctx *c, size_t len, size_t cb_len,
 	}
 	st->mapped += zc->length;
 	st->copied += zc->copybuf_len;
+	st->copybuf += zc->copybuf_len;
 	st->bytes += zc->length + zc->copybuf_len;
 	c->avail = zc->inq;
 	return true;
@@ -434,8 +466,33 @@ static bool rx_zc_msg(int fd, struct zc_ctx *c, size_t msg,
 	return true;
 }
 
+static volatile bool spin_stop;
+#define SPIN_BURST	(1UL << 16)
+#define SPIN_NAP_US	50
+
+/* -T: keep the process's mm live on another CPU (see the header). */
+static void *spinner(void *arg)
+{
+	struct sched_param sp = {};
+	volatile unsigned long n = 0;
+
+	(void)arg;
+	pin_cpu(cfg_spin_cpu);
+	if (sched_setscheduler(0, SCHED_IDLE, &sp))
+		die("sched_setscheduler(SCHED_IDLE)");
+	while (!spin_stop) {
+		unsigned long i;
+
+		for (i = 0; i < SPIN_BURST; i++)
+			n++;
+		usleep(SPIN_NAP_US);
+	}
+	return (void *)n;
+}
+
 static void server(void)
 {
+	pthread_t spin_thread;
 	struct sockaddr_storage ss = {};
 	struct rx_stats st = {};
 	struct zc_ctx c = {};
@@ -481,6 +538,11 @@ static void server(void)
 		die("accept");
 	close(lfd);
 
+	if (cfg_spin_cpu >= 0) {
+		errno = pthread_create(&spin_thread, NULL, spinner, NULL);
+		if (errno)
+			die("pthread_create");
+	}
 	if (cfg_msg)
 		set_int(fd, SOL_SOCKET, SO_RCVLOWAT,
 			cfg_msg > INT_MAX ? INT_MAX : (int)cfg_msg,
@@ -521,8 +583,13 @@ static void server(void)
 		die("mode %s is not a receive mode", mode_names[cfg_mode]);
 	}
 
-	printf("rx mode=%s bytes=%llu mapped=%llu copied=%llu calls=%llu\n",
-	       mode_names[cfg_mode], st.bytes, st.mapped, st.copied, st.calls);
+	if (cfg_spin_cpu >= 0) {
+		spin_stop = true;
+		pthread_join(spin_thread, NULL);
+	}
+	printf("rx mode=%s bytes=%llu mapped=%llu copied=%llu copybuf=%llu calls=%llu\n",
+	       mode_names[cfg_mode], st.bytes, st.mapped, st.copied,
+	       st.copybuf, st.calls);
 	if (fflush(stdout))
 		die("stdout");
 	close(fd);
@@ -642,6 +709,24 @@ static void send_buf(int fd, const char *buf, size_t len, struct tx_stats *st)
 			die("send(%zu)", len);
 		if (flags)
 			st->ids++;
+		st->bytes += n;
+		buf += n;
+		len -= n;
+	}
+}
+
+/* -H: one message header, ending its segment (MSG_EOR). */
+static void send_hdr(int fd, const char *buf, size_t len, struct tx_stats *st)
+{
+	ssize_t n;
+
+	while (len) {
+		n = send(fd, buf, len, MSG_EOR);
+		st->calls++;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("send(header %zu)", len);
 		st->bytes += n;
 		buf += n;
 		len -= n;
@@ -792,6 +877,11 @@ static void client(void)
 
 	while (sent < cfg_total) {
 		n = cfg_total - sent < wsize ? cfg_total - sent : wsize;
+		if (cfg_hdr) {
+			send_hdr(fd, buf, cfg_hdr, &st);
+			sent += cfg_hdr;
+			n -= cfg_hdr;
+		}
 		if (cfg_mode == M_SENDFILE)
 			sendfile_all(fd, file, n, &st);
 		else
@@ -848,7 +938,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	page_size = sysconf(_SC_PAGESIZE);
-	while ((opt = getopt(argc, argv, "sc:m:64p:M:R:W:S:C:gh")) != -1) {
+	while ((opt = getopt(argc, argv, "sc:m:64p:M:R:H:W:S:C:T:gh")) != -1) {
 		switch (opt) {
 		case 's':
 			cfg_server = true;
@@ -883,6 +973,12 @@ int main(int argc, char **argv)
 		case 'C':
 			cfg_cpu = atoi(optarg);
 			break;
+		case 'H':
+			cfg_hdr = parse_size(optarg);
+			break;
+		case 'T':
+			cfg_spin_cpu = atoi(optarg);
+			break;
 		case 'g':
 			cfg_go = true;
 			break;
@@ -892,7 +988,8 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc || cfg_server == !!cfg_host || cfg_mode == M_NONE ||
 	    cfg_port <= 0 || cfg_port > 65535 || cfg_msg > INT_MAX ||
-	    cfg_write > INT_MAX)
+	    cfg_write > INT_MAX || (cfg_hdr && (cfg_server || cfg_hdr >= cfg_msg)) ||
+	    (cfg_spin_cpu >= 0 && !cfg_server))
 		usage();
 	if (cfg_server ? cfg_mode == M_SENDFILE :
 	    cfg_mode == M_ZC_COPYBUF || cfg_mode == M_TRUNC) {

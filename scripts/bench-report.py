@@ -1,27 +1,33 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
-"""Tables and a plot from the raw lines of scripts/guest/bench.sh.
+"""Tables and a plot from the raw lines of scripts/guest/bench.sh and the
+marks of the icount_pcpu plugin (bench/icount_pcpu.c).
 
-  bench-report.py OUTDIR stock=FILE series=FILE [--meta KEY=VALUE ...]
+  bench-report.py OUTDIR stock=RAW,MARKS series=RAW,MARKS [--meta KEY=VALUE ...]
 
-Each FILE holds one line per run, as scripts/guest/bench.sh writes them:
+Each RAW file holds one line per run, as scripts/guest/bench.sh writes
+them:
 
-  kind workload variant size run bytes busy_ns wall_ns peer_busy_ns
+  kind workload variant size run bytes busy_ns wall_ns peer_busy_ns \
+      mark_begin mark_end [key=value ...]
 
-busy_ns is the measured CPU's busy (non-idle) time across the transfer,
-from the kernel's ns idle accounting; under -icount shift=0 one guest
-nanosecond is one instruction, so the cost is
+MARKS is the plugin's file: "mark N vcpu=V COUNT0 COUNT1", the exact
+number of instructions each vCPU executed since boot at mark N.  The cost
+of a run is what the measured vCPU (1) executed between its two marks:
 
-  K instructions per MB = busy_ns / 1000 / (bytes / 2^20)
+  K instructions per MB = (COUNT1[mark_end] - COUNT1[mark_begin]) / 1000
+                          / (bytes / 2^20)
 
-wall_ns and peer_busy_ns (the other vCPU's busy time) bound the one
-distortion left: QEMU runs the two vCPUs one at a time on one clock, so a
-vCPU that is busy but not being run also sees the other one's
-instructions as its own time.  The time both were busy at once is at
-least busy + peer_busy - wall (the raw table shows it, "overlap").
+A run whose marks are missing is an error: the report is not written.
+
+busy_ns is kept as a secondary, labelled figure: the measured CPU's busy
+(non-idle) time from the kernel's ns idle accounting, which under -icount
+counts one shared instruction clock, so it also includes the other vCPU's
+instructions whenever QEMU ran that one while this one was busy.
 
 For each (kind, workload, variant, size, kernel): median, min and max over
-the runs, and the throughput (MB/s from wall_ns, for information).
+the runs, and the spread (max - min) / median, which for two runs of the
+same kernel is its run-to-run reproducibility.
 
 Writes OUTDIR/results.md (meta header, receive table, send table, raw
 runs) and OUTDIR/cost.png (receive and send panels, cost against message
@@ -34,10 +40,12 @@ import sys
 
 KERNELS = ('stock', 'series')
 INSTR_PER_NS = 1                 # -icount shift=0
+MEASURED_VCPU = 1                # LOCAL_CPU of scripts/guest/topo.sh
+PEER_VCPU = 0
 MB = 1 << 20
 FLOOR = {'rx': 'trunc', 'tx': 'sendfile'}
 ORDER = {
-    'rx': ['copy', 'zc', 'zc-copybuf', 'trunc'],
+    'rx': ['copy', 'zc', 'zc-copybuf', 'zc-mt', 'trunc'],
     'tx': ['copy', 'zc', 'sendfile'],
 }
 TITLE = {'rx': 'Receive', 'tx': 'Send'}
@@ -50,9 +58,12 @@ def die(msg):
 
 
 def parse_size(s):
-    """'bulk' -> None, '64K' -> 65536."""
+    """'bulk' -> None, '64K' -> 65536, '16K+64' -> 16448."""
     if s == 'bulk':
         return None
+    if '+' in s:
+        a, b = s.split('+', 1)
+        return parse_size(a) + parse_size(b)
     mult = {'K': 1 << 10, 'M': 1 << 20, 'G': 1 << 30}.get(s[-1:].upper())
     try:
         return int(s[:-1]) * mult if mult else int(s)
@@ -65,8 +76,32 @@ def size_key(s):
     return (1, 0) if v is None else (0, v)
 
 
-def read_runs(kernel, path):
+def read_marks(path):
+    """{N: (count_vcpu0, count_vcpu1)} from the plugin's file."""
+    marks = {}
+    try:
+        f = open(path)
+    except OSError as e:
+        die('%s: %s' % (path, e.strerror))
+    with f:
+        for n, line in enumerate(f, 1):
+            fields = line.split()
+            try:
+                if len(fields) != 5 or fields[0] != 'mark' or \
+                        not fields[2].startswith('vcpu='):
+                    raise ValueError('not a mark line')
+                num, c0, c1 = int(fields[1]), int(fields[3]), int(fields[4])
+            except ValueError as e:
+                die('%s:%d: %s: %s' % (path, n, e, line.strip()))
+            if num in marks or num != len(marks) + 1:
+                die('%s:%d: mark %d out of sequence' % (path, n, num))
+            marks[num] = (c0, c1)
+    return marks
+
+
+def read_runs(kernel, path, marks_path):
     runs = []
+    marks = read_marks(marks_path)
     try:
         f = open(path)
     except OSError as e:
@@ -77,22 +112,34 @@ def read_runs(kernel, path):
             if not fields or fields[0].startswith('#'):
                 continue
             try:
-                if len(fields) != 9:
-                    raise ValueError('%d fields, expected 9' % len(fields))
+                if len(fields) < 11:
+                    raise ValueError('%d fields, expected at least 11'
+                                     % len(fields))
                 kind, wl, var, size = fields[:4]
-                run, nbytes, busy, wall, peer = (int(x) for x in fields[4:])
+                run, nbytes, busy, wall, peer, mb, me = \
+                    (int(x) for x in fields[4:11])
+                kv = dict(f.split('=', 1) for f in fields[11:])
                 parse_size(size)
                 if kind not in ORDER or nbytes <= 0:
                     raise ValueError('bad kind or byte count')
+                if mb not in marks or me not in marks or me <= mb:
+                    raise ValueError('marks %d..%d not in %s (%d marks): was '
+                                     'the plugin loaded?' % (
+                                         mb, me, marks_path, len(marks)))
             except ValueError as e:
                 die('%s:%d: %s: %s' % (path, n, e, line.strip()))
             mbytes = nbytes / MB
+            instr = marks[me][MEASURED_VCPU] - marks[mb][MEASURED_VCPU]
+            peer_instr = marks[me][PEER_VCPU] - marks[mb][PEER_VCPU]
             runs.append({
                 'kernel': kernel, 'kind': kind, 'workload': wl,
                 'variant': var, 'size': size, 'run': run, 'bytes': nbytes,
                 'busy': busy, 'wall': wall, 'peer': peer,
-                'overlap': max(0, busy + peer - wall),
-                'cost': busy * INSTR_PER_NS / 1000 / mbytes,
+                'instr': instr, 'peer_instr': peer_instr, 'kv': kv,
+                'marks': '%d..%d' % (mb, me),
+                'cost': instr / 1000 / mbytes,
+                'peer_cost': peer_instr / 1000 / mbytes,
+                'busy_cost': busy * INSTR_PER_NS / 1000 / mbytes,
                 'mbps': mbytes / (wall / 1e9) if wall > 0 else float('nan'),
             })
     return runs
@@ -105,6 +152,9 @@ class Stat:
         self.median = statistics.median(costs)
         self.min = min(costs)
         self.max = max(costs)
+        self.spread = (self.max - self.min) / self.median \
+            if self.median > 0 else 0.0
+        self.busy = statistics.median(r['busy_cost'] for r in runs)
         self.mbps = statistics.median(r['mbps'] for r in runs)
 
 
@@ -154,7 +204,8 @@ def table(stats, kind):
         '| workload | %s | variant | stock K instr/MB median (min..max) '
         '| series K instr/MB median (min..max) | series/stock '
         '| (zc − %s)/(copy − %s), series | same, stock '
-        '| MB/s stock | MB/s series |' % (SIZE_HEAD[kind], floor, floor),
+        '| secondary: busy-time K/MB stock | busy-time series |' % (
+            SIZE_HEAD[kind], floor, floor),
         '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|',
     ]
     for wl, size, var in rows_of(stats, kind):
@@ -167,7 +218,7 @@ def table(stats, kind):
                   for k in ('series', 'stock')]
         else:
             sh = ['', '']
-        mbps = ['–' if s is None else '%.0f' % s.mbps
+        mbps = ['–' if s is None else '%.0f' % s.busy
                 for s in (st['stock'], st['series'])]
         out.append('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |' % (
             wl, size, var, fmt_cost(st['stock']), fmt_cost(st['series']),
@@ -175,47 +226,94 @@ def table(stats, kind):
     return out
 
 
-def goals(stats):
-    """Issue 5's targets, computed (goals, not assertions)."""
-    out = ['## Goals (issue 5; informational)', '']
-    med = lambda k: stats[k].median if k in stats else None
-    for var in ('zc', 'zc-copybuf'):
-        gap = {}
-        for kern in KERNELS:
-            zc = med(('rx', 'bulk', var, 'bulk', kern))
-            fl = med(('rx', 'bulk', 'trunc', 'bulk', kern))
-            cp = med(('rx', 'bulk', 'copy', 'bulk', kern))
-            if zc is not None and fl is not None:
-                gap[kern] = (zc - fl, None if cp is None else cp - fl)
-        if len(gap) == 2:
-            s, t = gap['series'][0], gap['stock'][0]
-            verdict = 'met' if s <= t / 2 else 'not met'
-            out.append('- bulk receive, %s: (series %s − floor) = %.0f, '
-                       '(stock %s − floor) = %.0f K instr/MB (stock copy − '
-                       'floor = %s): goal ≤ ½ of stock: **%s**' % (
-                           var, var, s, var, t,
-                           '–' if gap['stock'][1] is None
-                           else '%.0f' % gap['stock'][1], verdict))
+def spread_section(stats):
+    """Run-to-run reproducibility of each kernel, from the same run."""
+    out = ['## Reproducibility', '',
+           'Spread of one row = (max − min) / median over its runs on one '
+           'kernel (the runs of one row are interleaved with the other '
+           'variants, in one VM boot).  For the stock kernel this is '
+           'stock against stock.', '']
     for kern in KERNELS:
-        sizes = sorted({k[3] for k in stats if k[0] == 'rx' and
-                        k[1] == 'rpc' and k[4] == kern}, key=size_key)
-        res = []
-        for size in sizes:
-            hy = med(('rx', 'rpc', 'zc-copybuf', size, kern))
-            cp = med(('rx', 'rpc', 'copy', size, kern))
-            if hy is None or cp is None:
-                continue
-            res.append('%s %s' % (size, 'yes' if hy < cp else 'no'))
-        if res:
-            big = [r for r in res if parse_size(r.split()[0]) >= 16 << 10]
-            out.append('- RPC receive, %s kernel: zc + hybrid copybuf '
-                       'cheaper than copy? %s; goal (from 16K up): **%s**' % (
-                           kern, ', '.join(res),
-                           'met' if big and all(r.endswith('yes')
-                                                for r in big)
-                           else 'not met'))
+        rows = [(v.spread, k) for k, v in stats.items()
+                if k[4] == kern and v.n >= 2]
+        if not rows:
+            continue
+        rows.sort()
+        sp = [r[0] for r in rows]
+        worst = rows[-1][1]
+        out.append('- %s: %d rows of ≥ 2 runs; spread median %.2f %%, '
+                   'max %.2f %% (%s %s %s %s)' % (
+                       kern, len(rows), 100 * statistics.median(sp),
+                       100 * sp[-1], worst[0], worst[1], worst[3],
+                       worst[2]))
+    if len(out) == 5:
+        out.append('No row has two runs.')
+    return out + ['']
+
+
+def targets(stats):
+    """The design targets of issues 14 and 15 (reported, not asserted)."""
+    out = ['## Targets (issues 14, 15; informational)', '']
+    med = lambda *k: stats[k].median if k in stats else None
+
+    def ratio(key):
+        a, b = med(*key, 'series'), med(*key, 'stock')
+        return None if a is None or not b else a / b
+
+    def line(what, r, goal, ok):
+        if r is None:
+            return
+        out.append('- %s: %s (target %s): **%s**' % (
+            what, '%.3f' % r, goal, 'met' if ok(r) else 'not met'))
+
+    rx = sorted({k[:4] for k in stats if k[0] == 'rx'},
+                key=lambda k: (k[1] != 'bulk', size_key(k[3]), k[2]))
+    for k in rx:
+        r = ratio(k)
+        if k[2] == 'copy':
+            line('rx %s %s copy, series/stock' % (k[1], k[3]), r,
+                 'within 1 %', lambda x: abs(x - 1) <= 0.01)
+        elif k[2] != 'trunc':
+            line('rx %s %s %s, series/stock' % (k[1], k[3], k[2]), r,
+                 '≤ 1', lambda x: x <= 1)
+    for var in ('zc', 'zc-copybuf'):
+        r = ratio(('rx', 'rpc', var, '4K'))
+        line('rx rpc 4K %s, series/stock' % var, r, '≤ 0.95',
+             lambda x: x <= 0.95)
+    gap = {}
+    for kern in KERNELS:
+        zc, fl = med('rx', 'bulk', 'zc', 'bulk', kern), \
+            med('rx', 'bulk', 'trunc', 'bulk', kern)
+        if zc is not None and fl is not None:
+            gap[kern] = zc - fl
+    if len(gap) == 2 and gap['stock'] > 0:
+        line('rx bulk (zc − floor), series/stock = %.0f/%.0f' % (
+            gap['series'], gap['stock']), gap['series'] / gap['stock'],
+            '≤ 0.8', lambda x: x <= 0.8)
+    for size in ('16K+64', '32K+64', '64K+64'):
+        line('rx rpc %s zc-copybuf, series/stock' % size,
+             ratio(('rx', 'rpc', 'zc-copybuf', size)), '≤ 0.9',
+             lambda x: x <= 0.9)
+    for size in ('4K', '8K', '16K', '64K'):
+        line('tx %s MSG_ZEROCOPY, series/stock' % size,
+             ratio(('tx', 'stream', 'zc', size)), '≤ 0.95',
+             lambda x: x <= 0.95)
+    for size in sorted({k[3] for k in stats if k[0] == 'tx'}, key=size_key):
+        line('tx %s copy, series/stock' % size,
+             ratio(('tx', 'stream', 'copy', size)), 'within 1 %',
+             lambda x: abs(x - 1) <= 0.01)
+    zc, cp = med('tx', 'stream', 'zc', '64K', 'series'), \
+        med('tx', 'stream', 'copy', '64K', 'series')
+    if zc and cp:
+        line('tx 64K, series MSG_ZEROCOPY/copy', zc / cp, '≤ 0.5',
+             lambda x: x <= 0.5)
+    zc, sf = med('tx', 'stream', 'zc', '1M', 'series'), \
+        med('tx', 'stream', 'sendfile', '1M', 'series')
+    if zc and sf:
+        line('tx 1M, series MSG_ZEROCOPY/sendfile', zc / sf, '≤ 1.10',
+             lambda x: x <= 1.10)
     if len(out) == 2:
-        out.append('No data for the goals.')
+        out.append('No data for the targets.')
     return out + ['']
 
 
@@ -225,31 +323,28 @@ def write_md(path, meta, runs, stats, sources):
     for k, v in meta:
         lines.append('| %s | %s |' % (k, v.replace('|', '\\|')))
     for k in KERNELS:
-        lines.append('| raw %s | `%s` |' % (k, sources.get(k, '–')))
+        lines.append('| raw %s | `%s` |' % (k, ', '.join(sources.get(k, '–'))))
     lines += [
         '',
         'Cost: K instructions per MB (10^3 guest instructions per 2^20 '
-        'bytes) on the measured CPU (CPU 1: the benchmark process and the '
-        'local NIC\'s interrupts; the peer and its NIC on CPU 0), its busy '
-        '(non-idle: user + system + irq + softirq) time across the '
-        'transfer from the kernel\'s per-CPU idle accounting in ns '
-        '(/proc/timer_list), under `-icount shift=0,sleep=off`: one guest '
-        'ns = one instruction.  Lower is better.  Median of the runs, '
-        '(min..max).  '
+        'bytes) executed by the measured vCPU (CPU 1: the benchmark '
+        'process and the local NIC\'s interrupts; the peer and its NIC on '
+        'CPU 0) between the two marks of a run, exact: counted by the TCG '
+        'plugin bench/icount_pcpu.c (every translated block\'s length, '
+        'each time that vCPU runs it).  Lower is better.  Median of the '
+        'runs, (min..max).  '
         'series/stock < 1: the series is cheaper.  '
         '(zc − floor)/(copy − floor): the part of the copy cost above the '
         'copy-free floor that zero-copy still pays (0 = as cheap as the '
-        'floor, 1 = as dear as copying).  MB/s is guest throughput, for '
-        'information only.  –: no data, or copy not above the floor.',
+        'floor, 1 = as dear as copying).  –: no data, or copy not above '
+        'the floor.',
         '',
-        '**Caveat (measured):** QEMU runs the two vCPUs one at a time on '
-        'one instruction clock, so the busy time of CPU 1 includes peer '
-        '(CPU 0) instructions executed while CPU 1 was busy but not '
-        'running.  Against exact per-vCPU instruction counts (TCG plugin '
-        'bench/icount_pcpu.c, stock kernel, 32 MB bulk receive) the '
-        'receive figures here are 30-44 % too high (sendfile peer), by '
-        'different amounts per variant (zc − floor ≈ 370 here vs 180 '
-        'exact); send figures about 10 %.  See README.md, "Benchmark".',
+        'Secondary, not used for any ratio or target: "busy-time", CPU 1\'s '
+        'non-idle time from the kernel\'s ns idle accounting under '
+        '`-icount shift=0`.  QEMU runs the two vCPUs one at a time on one '
+        'instruction clock, so it also counts CPU 0\'s instructions '
+        'whenever QEMU ran CPU 0 while CPU 1 was busy: it over-counts, by '
+        'a different amount per variant.',
         '',
     ]
     for kind in ('rx', 'tx'):
@@ -259,24 +354,27 @@ def write_md(path, meta, runs, stats, sources):
         else:
             lines.append('No %s runs.' % TITLE[kind].lower())
         lines.append('')
-    lines += goals(stats)
+    lines += spread_section(stats)
+    lines += targets(stats)
     lines += ['## Raw runs', '',
-              'busy: the measured CPU\'s busy ns; peer: the other CPU\'s; '
-              'wall: guest clock across the run; overlap ≥: busy + peer − '
-              'wall, a lower bound of the time both CPUs were busy at once '
-              '(when QEMU runs one, the other, if busy, counts that time '
-              'too).', '',
+              'instr: exact instructions of the measured vCPU between the '
+              'run\'s marks; peer instr: the other vCPU\'s; busy: the '
+              'secondary busy-time figure (ns); wall: guest clock across '
+              'the run; the last column is the measured side\'s zc_bench '
+              'summary (mapped, copied, copybuf: bytes; calls).', '',
               '| kernel | kind | workload | variant | size | run | bytes '
-              '| busy ns | peer ns | wall ns | overlap ≥ ns | K instr/MB '
-              '| peer K instr/MB | MB/s |',
-              '|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+              '| marks | instr | K instr/MB | peer instr | peer K instr/MB '
+              '| busy ns | busy K/MB | wall ns | MB/s | zc_bench |',
+              '|---|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|']
     for r in runs:
-        lines.append('| %s | %s | %s | %s | %s | %d | %d | %d | %d | %d | %d '
-                     '| %.0f | %.0f | %.1f |' % (
+        lines.append('| %s | %s | %s | %s | %s | %d | %d | %s | %d | %.1f '
+                     '| %d | %.1f | %d | %.0f | %d | %.1f | %s |' % (
                          r['kernel'], r['kind'], r['workload'], r['variant'],
-                         r['size'], r['run'], r['bytes'], r['busy'],
-                         r['peer'], r['wall'], r['overlap'], r['cost'],
-                         r['peer'] / 1000 / (r['bytes'] / MB), r['mbps']))
+                         r['size'], r['run'], r['bytes'], r['marks'],
+                         r['instr'], r['cost'], r['peer_instr'],
+                         r['peer_cost'], r['busy'], r['busy_cost'],
+                         r['wall'], r['mbps'],
+                         ' '.join('%s=%s' % kv for kv in r['kv'].items())))
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
 
@@ -294,6 +392,7 @@ def plot(path, stats):
     import matplotlib.pyplot as plt
 
     colors = {'copy': 'tab:red', 'zc': 'tab:blue', 'zc-copybuf': 'tab:cyan',
+              'zc-mt': 'tab:purple',
               'trunc': 'tab:gray', 'sendfile': 'tab:gray'}
     style = {'stock': dict(linestyle='--', markerfacecolor='white'),
              'series': dict(linestyle='-')}
@@ -301,24 +400,26 @@ def plot(path, stats):
     fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
     for ax, kind in zip(axes, ('rx', 'tx')):
         keys = [k for k in stats if k[0] == kind]
-        sizes = sorted({parse_size(k[3]) for k in keys} - {None})
+        sizes = sorted({parse_size(k[3]) for k in keys
+                        if '+' not in k[3]} - {None})
         has_bulk = any(k[3] == 'bulk' for k in keys)
         bulk_x = (sizes[-1] if sizes else 1 << 20) * 4
         vals = []
         variants = sorted({k[2] for k in keys},
                           key=lambda v: ORDER[kind].index(v)
                           if v in ORDER[kind] else 99)
-        for var in variants:
+        for var, hdr in ((v, h) for v in variants for h in (False, True)):
             for kernel in KERNELS:
                 pts = sorted((parse_size(k[3]), stats[k]) for k in keys
                              if k[2] == var and k[4] == kernel
-                             and k[3] != 'bulk')
-                bulk = stats.get((kind, 'bulk', var, 'bulk', kernel))
+                             and k[3] != 'bulk' and ('+' in k[3]) == hdr)
+                bulk = None if hdr else \
+                    stats.get((kind, 'bulk', var, 'bulk', kernel))
                 if not pts and not bulk:
                     continue
-                label = '%s, %s' % (var, kernel)
-                kw = dict(color=colors.get(var), marker='o', markersize=5,
-                          capsize=3, **style[kernel])
+                label = '%s%s, %s' % (var, ' (+hdr)' if hdr else '', kernel)
+                kw = dict(color=colors.get(var), marker='s' if hdr else 'o',
+                          markersize=5, capsize=3, **style[kernel])
                 if pts:
                     xs = [p[0] * dodge[kernel] for p in pts]
                     ys = [p[1].median for p in pts]
@@ -380,23 +481,24 @@ def main(argv):
         elif a.startswith('--meta='):
             k, v = a[len('--meta='):].split('=', 1)
             meta.append((k, v))
-        elif '=' in a and a.split('=', 1)[0] in KERNELS:
+        elif '=' in a and a.split('=', 1)[0] in KERNELS and \
+                ',' in a.split('=', 1)[1]:
             k, v = a.split('=', 1)
-            sources[k] = v
+            sources[k] = tuple(v.split(',', 1))
         else:
-            die('unexpected argument %r (usage: OUTDIR stock=FILE '
-                'series=FILE [--meta KEY=VALUE ...])' % a)
+            die('unexpected argument %r (usage: OUTDIR stock=RAW,MARKS '
+                'series=RAW,MARKS [--meta KEY=VALUE ...])' % a)
     if not sources:
-        die('no input: give stock=FILE and/or series=FILE')
+        die('no input: give stock=RAW,MARKS and/or series=RAW,MARKS')
     if not any(k == 'date' for k, _ in meta):
         meta.insert(0, ('date', datetime.datetime.now(datetime.timezone.utc)
                         .strftime('%Y-%m-%d %H:%M UTC')))
     runs = []
     for k in KERNELS:
         if k in sources:
-            runs += read_runs(k, sources[k])
+            runs += read_runs(k, *sources[k])
     if not runs:
-        die('no runs in %s' % ', '.join(sources.values()))
+        die('no runs in %s' % ', '.join(v[0] for v in sources.values()))
     stats = aggregate(runs)
     os.makedirs(outdir, exist_ok=True)
     runs.sort(key=lambda r: (KERNELS.index(r['kernel']), r['kind'] != 'rx',

@@ -22,6 +22,18 @@ if [ $ok = 1 ]; then
 		grep -q '^| stream ' "$out/results.md" ||
 		{ echo "bench-smoke: results.md lacks the receive/send tables" >>"$log"; ok=0; }
 	[ -s "$out/cost.png" ] || { echo "bench-smoke: no cost.png" >>"$log"; ok=0; }
+	# Exact counts: every run's two marks were read from the plugin.
+	marks=$(grep -c '^mark [0-9]* vcpu=[0-9] ' "$out/marks-series.txt" 2>/dev/null || echo 0)
+	[ "$marks" = $((2 * got)) ] ||
+		{ echo "bench-smoke: $marks marks for $got runs, expected $((2 * got))" >>"$log"; ok=0; }
+	grep -q 'between the two marks of a run, exact' "$out/results.md" 2>/dev/null ||
+		{ echo "bench-smoke: results.md does not say its costs are exact" >>"$log"; ok=0; }
+	# ... and a run without its marks fails the report.
+	head -n $((2 * got - 1)) "$out/marks-series.txt" >"$res/marks-short.txt"
+	if python3 "$TOP/scripts/bench-report.py" "$res/nomarks" \
+		"series=$out/raw-series.txt,$res/marks-short.txt" >>"$log" 2>&1; then
+		echo "bench-smoke: bench-report.py accepted a run without its end mark" >>"$log"; ok=0
+	fi
 fi
 {
 	echo "TAP version 13"

@@ -11,18 +11,29 @@
 #    configs/zc.config, every symbol verified) into build/out/stock ->
 #    build/bzImage-stock, and the series kernel (make tree, then
 #    scripts/build-kernel.sh normal -> build/bzImage-normal).
-# 2. Builds bench/zc_bench.c and boots each kernel in turn on the NIC pair
-#    under -icount shift=0,sleep=off (vm-run.sh --nic-pair --icount), one
-#    VM at a time, running scripts/guest/bench.sh: the same workloads,
-#    sizes and order on both kernels.  Progress: one line per run.
+# 2. Builds bench/zc_bench.c, bench/zc_mark.c and the TCG plugin
+#    bench/icount_pcpu.c, and boots each kernel in turn on the NIC pair
+#    under -icount shift=0,sleep=off with the plugin (vm-run.sh --nic-pair
+#    --icount --plugin), one VM at a time, running scripts/guest/bench.sh:
+#    the same workloads, sizes and order on both kernels.  The plugin
+#    writes the exact instruction count of each vCPU at every mark the
+#    guest makes (two per run).  Progress: one line per run.
 # 3. scripts/bench-report.py writes results.md (kernel versions, commands,
 #    tables with series/stock and (zc - floor)/(copy - floor), raw runs)
-#    and cost.png into the results directory, with the raw lines.
+#    and cost.png into the results directory, with the raw lines and the
+#    marks.  Every cost figure is exact instructions of the measured vCPU
+#    between the two marks of a run; a run without its marks fails.
 #
 # Modes:  full (default)  all sizes, 3 runs each       -> bench/results/
-#         QUICK=1         3 RPC and 2 send sizes        -> bench/results/quick/
+#         QUICK=1         4 RPC and 1 send size         -> bench/results/quick/
 #         SMOKE=1         one tiny run of each variant, series kernel only,
 #                         no timing asserted            -> build/bench/smoke/
+#         PROFILE=ROW     one row (e.g. rx-bulk-zc, rx-rpc-4K-zc-copybuf,
+#                         tx-stream-64K-zc) on both kernels with the
+#                         plugin's per-block profile: top kernel functions
+#                         and the calls per MB of TLB flushes, zaps, page
+#                         table locks, vm_insert_pages, VMA locks
+#                         (scripts/bench-profile.py) -> bench/results/profile-ROW.md
 # Environment:
 #   BENCH_SKIP_BUILD=1    use the existing images, build no kernel
 #   BENCH_SKIP_BUILD=series  build the stock kernel only (leaves build/linux
@@ -37,10 +48,14 @@ start=$SECONDS
 mode=full
 [ "${QUICK:-0}" = 1 ] && mode=quick
 [ "${SMOKE:-0}" = 1 ] && mode=smoke
+[ -n "${PROFILE:-}" ] && mode=profile
 case $mode in
-full)  out=${BENCH_OUT:-$TOP/bench/results} vm_timeout=1500 ;;
-quick) out=${BENCH_OUT:-$TOP/bench/results/quick} vm_timeout=600 ;;
+full)  out=${BENCH_OUT:-$TOP/bench/results} vm_timeout=2400 ;;
+quick) out=${BENCH_OUT:-$TOP/bench/results/quick} vm_timeout=900 ;;
 smoke) out=${BENCH_OUT:-$BUILD/bench/smoke} vm_timeout=400 ;;
+profile) out=${BENCH_OUT:-$TOP/bench/results} vm_timeout=600
+	[[ $PROFILE =~ ^(rx-bulk-[a-z-]+|rx-rpc-[0-9]+[KM]?(\+[0-9]+)?-[a-z-]+|tx-stream-[0-9]+[KM]?-[a-z]+)$ ]] ||
+		die "PROFILE=$PROFILE: expected rx-bulk-VARIANT, rx-rpc-SIZE-VARIANT or tx-stream-SIZE-VARIANT (e.g. rx-bulk-zc, rx-rpc-16K+64-zc-copybuf, tx-stream-64K-zc)" ;;
 esac
 stock_img=${BENCH_STOCK_KERNEL:-$BUILD/bzImage-stock}
 series_img=${BENCH_SERIES_KERNEL:-$BUILD/bzImage-normal}
@@ -96,10 +111,24 @@ for k in "${kernels[@]}"; do
 	[ -f "${img[$k]}" ] || die "no $k kernel image at ${img[$k]}"
 done
 
-step "building zc_bench"
+step "building zc_bench, zc_mark and the icount_pcpu plugin"
 mkdir -p "$work"
-gcc -O2 -Wall -Wextra -Wno-sign-compare -o "$work/zc_bench" "$TOP/bench/zc_bench.c" ||
+gcc -O2 -Wall -Wextra -Wno-sign-compare -o "$work/zc_bench" "$TOP/bench/zc_bench.c" -lpthread ||
 	die "building bench/zc_bench.c failed"
+gcc -O2 -Wall -static -o "$work/zc_mark" "$TOP/bench/zc_mark.c" ||
+	die "building bench/zc_mark.c failed"
+gcc -O2 -Wall -shared -fPIC -o "$work/icount_pcpu.so" "$TOP/bench/icount_pcpu.c" ||
+	die "building bench/icount_pcpu.c failed"
+
+# The System.map of each image, for the profile (next to its objects).
+# BENCH_STOCK_MAP, BENCH_SERIES_MAP name others (with BENCH_*_KERNEL).
+declare -A smap=([stock]=${BENCH_STOCK_MAP:-$BUILD/out/stock/System.map}
+		 [series]=${BENCH_SERIES_MAP:-$BUILD/out/normal/System.map})
+if [ $mode = profile ]; then
+	for k in "${kernels[@]}"; do
+		[ -f "${smap[$k]}" ] || die "no System.map for the $k kernel at ${smap[$k]}"
+	done
+fi
 
 # kver IMAGE: the version string the kernel image carries
 kver() { file -b "$1" | sed -n 's/.*version \([^,]*\),.*/\1/p'; }
@@ -112,9 +141,12 @@ for k in "${kernels[@]}"; do
 	rm -rf "$vmout"
 	mkdir -p "$vmout"
 	raw=$vmout/raw.txt
+	plugin="$work/icount_pcpu.so,out=$vmout/marks.txt"
+	[ $mode = profile ] && plugin+=",profile=$vmout/tb.txt"
 	cmd=("$TOP/scripts/vm-run.sh" --kernel "${img[$k]}" --nic-pair --icount --timeout $vm_timeout
-	     --out "$vmout" -- env BENCH="$work/zc_bench" MODE=$mode ${RUNS:+RUNS=$RUNS}
-	     bash "$TOP/scripts/guest/bench.sh" /mnt/raw.txt)
+	     --plugin "$plugin" --out "$vmout" --
+	     env BENCH="$work/zc_bench" MARK="$work/zc_mark" MODE=$mode ${RUNS:+RUNS=$RUNS}
+	     ${PROFILE:+ROW=$PROFILE} bash "$TOP/scripts/guest/bench.sh" /mnt/raw.txt)
 	step "$k kernel: ${img[$k]#$TOP/} ($(kver "${img[$k]}")), NIC pair, icount; console: ${vmout#$TOP/}/console.log"
 	"${cmd[@]}" 2>&1 | tee "$vmout/vm.log" |
 		grep --line-buffered -E '^bench:|vm-run:|KERNEL SPLAT' |
@@ -125,6 +157,7 @@ for k in "${kernels[@]}"; do
 		rc=1
 	fi
 	[ -s "$raw" ] || { warn "$k kernel: no results"; rc=1; continue; }
+	[ -s "$vmout/marks.txt" ] || { warn "$k kernel: the plugin wrote no marks ($vmout/marks.txt)"; rc=1; continue; }
 	report+=("$k=$raw")
 	meta+=(--meta "$k kernel=$(grep -m1 '^bench: kernel' "$vmout/vm.log" | grep -o 'kernel [^,]*' | sed 's/^kernel //')" \
 	       --meta "$k image=${img[$k]#$TOP/} (sha256 $(sha256sum "${img[$k]}" | cut -c1-16)…)")
@@ -135,17 +168,33 @@ done
 step "report -> ${out#$TOP/}"
 mkdir -p "$out"
 cd "$TOP" || exit 1
+if [ $mode = profile ]; then
+	prof=()
+	for r in "${report[@]}"; do
+		k=${r%%=*}
+		prof+=("$k=$work/vm-$k/tb.txt,$work/vm-$k/marks.txt,$work/vm-$k/raw.txt,${smap[$k]}")
+	done
+	python3 "$TOP/scripts/bench-profile.py" "$out/profile-$PROFILE.md" "$PROFILE" "${prof[@]}" \
+		--meta "make=make bench PROFILE=$PROFILE" \
+		--meta "commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null)" \
+		--meta "VM=QEMU TCG, -smp 2, -icount shift=0,sleep=off, NIC pair, measured side on CPU 1" \
+		"${meta[@]}" || die "bench-profile.py failed"
+	step "done: ${out#$TOP/}/profile-$PROFILE.md"
+	exit $rc
+fi
 for r in "${report[@]}"; do
 	cp "${r#*=}" "$out/raw-${r%%=*}.txt"
+	cp "$work/vm-${r%%=*}/marks.txt" "$out/marks-${r%%=*}.txt"
 done
 same=
 [ ${#kernels[@]} = 2 ] && cmp -s "${img[stock]}" "${img[series]}" &&
 	same="yes: the stock image was benchmarked in both roles"
 python3 "$TOP/scripts/bench-report.py" "$out" \
-	$(for r in "${report[@]}"; do echo "${r%%=*}=${out#$TOP/}/raw-${r%%=*}.txt"; done) \
+	$(for r in "${report[@]}"; do echo "${r%%=*}=${out#$TOP/}/raw-${r%%=*}.txt,${out#$TOP/}/marks-${r%%=*}.txt"; done) \
 	--meta "make=make bench$([ $mode = quick ] && echo ' QUICK=1')$([ $mode = smoke ] && echo ' SMOKE=1')$([ "$skip" != 0 ] && echo " BENCH_SKIP_BUILD=$skip")" \
+	--meta "commit=$(git -C "$TOP" describe --always --dirty 2>/dev/null), series $(git -C "$TREE" describe --always --tags 2>/dev/null)" \
 	--meta "mode=$mode, $(nproc) host cores, $(qemu-system-x86_64 --version | head -1)" \
-	--meta "VM=QEMU TCG, -smp 2, -icount shift=0,sleep=off, NIC pair (2x e1000e on one hub, MTU 4168, TSO off), measured side on CPU 1 with its NIC's IRQs, peer on CPU 0" \
+	--meta "VM=QEMU TCG, -smp 2, -icount shift=0,sleep=off, plugin bench/icount_pcpu.c (exact instructions per vCPU), NIC pair (2x e1000e on one hub, MTU 4168, TSO off), measured side on CPU 1 with its NIC's IRQs, peer on CPU 0" \
 	${same:+--meta "same image for both=$same"} \
 	"${meta[@]}" || die "bench-report.py failed"
 step "done: ${out#$TOP/}/results.md, ${out#$TOP/}/cost.png"

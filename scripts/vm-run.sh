@@ -9,6 +9,9 @@
 #                      (default: a new directory under build/vm/)
 #     --timeout SEC    hard limit for the whole boot (default 900)
 #     --icount         -icount shift=0,sleep=off (deterministic cost)
+#     --plugin SPEC    load a TCG plugin: -plugin SPEC (e.g. the exact
+#                      per-vCPU instruction counter, bench/icount_pcpu.c:
+#                      FILE.so,out=MARKS[,profile=TBS]); repeatable
 #     --nic-pair       add two e1000e NICs on one QEMU hub
 #     --mem SIZE       guest memory (default 2G)
 #     --append ARGS    extra kernel command line
@@ -22,12 +25,14 @@
 
 kernel=$BUILD/bzImage-normal
 out= timeout=900 icount=0 nicpair=0 mem=2G append= quiet=0
+plugins=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kernel=$2; shift ;;
 	--out) out=$2; shift ;;
 	--timeout) timeout=$2; shift ;;
 	--icount) icount=1 ;;
+	--plugin) plugins+=(-plugin "$2"); shift ;;
 	--nic-pair) nicpair=1 ;;
 	--mem) mem=$2; shift ;;
 	--append) append="$append $2"; shift ;;
@@ -70,6 +75,7 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 2
 	-device virtio-9p-pci,fsdev=top,mount_tag=top
 	-append "console=ttyS0 loglevel=5 panic=-1 rcupdate.rcu_cpu_stall_timeout=300 log_buf_len=16M root=/dev/root rootfstype=9p rootflags=trans=virtio,version=9p2000.L,msize=512000 ro init=$TOP/scripts/guest/init zc_top=$TOP $append")
 [ $icount = 1 ] && qemu+=(-icount shift=0,sleep=off)
+qemu+=("${plugins[@]}")
 if [ $nicpair = 1 ]; then
 	qemu+=(-netdev hubport,id=h0,hubid=0 -device e1000e,netdev=h0,mac=52:54:00:00:00:01,romfile=
 	       -netdev hubport,id=h1,hubid=0 -device e1000e,netdev=h1,mac=52:54:00:00:00:02,romfile=)
