@@ -389,9 +389,12 @@ static void rx_zc_bulk(int fd, struct zc_ctx *c, struct rx_stats *st)
 			wait_readable(fd, st);
 		if (!zc_call(fd, c, c->map_len, cb_len, &zc, st))
 			return;
-		/* After a straggler copy the hint still counts those bytes. */
-		skip = zc.recv_skip_hint;
-		skip = skip > (size_t)zc.copybuf_len ? skip - zc.copybuf_len : 0;
+		/*
+		 * recv_skip_hint counts from where the call left off (after
+		 * what it copied).  After a copy, try mapping again first:
+		 * the hint may be the conservative rest of an skb.
+		 */
+		skip = zc.copybuf_len > 0 ? 0 : zc.recv_skip_hint;
 		if (skip) {
 			n = do_recv(fd, c->buf, skip < c->buf_len ?
 				    skip : c->buf_len, 0, st);
@@ -448,12 +451,15 @@ static bool rx_zc_msg(int fd, struct zc_ctx *c, size_t msg,
 			return false;
 		got = zc.length + zc.copybuf_len;
 		left -= got;
-		/* After a straggler copy the hint still counts those bytes. */
+		/*
+		 * recv_skip_hint counts from where the call left off.  After
+		 * progress, try mapping again first: the hint may be the
+		 * conservative rest of an skb (a header at its start).
+		 */
 		skip = zc.recv_skip_hint;
-		skip = skip > (size_t)zc.copybuf_len ? skip - zc.copybuf_len : 0;
 		if (!left)
 			break;
-		if (!skip && got)
+		if (got)
 			continue;
 		/* Unmappable data, or no progress: copy, within the message. */
 		n = skip && skip < left ? skip : left;
