@@ -25,7 +25,7 @@
 #    between the two marks of a run; a run without its marks fails.
 #
 # Modes:  full (default)  all sizes, 3 runs each       -> bench/results/
-#         QUICK=1         4 RPC and 1 send size         -> bench/results/quick/
+#         QUICK=1         2 RPC and 1 send size         -> bench/results/quick/
 #         SMOKE=1         one tiny run of each variant, series kernel only,
 #                         no timing asserted            -> build/bench/smoke/
 #         PROFILE=ROW     one row (e.g. rx-bulk-zc, rx-rpc-4K-zc-copybuf,
