@@ -122,8 +122,9 @@ gcc -O2 -Wall -shared -fPIC -o "$work/icount_pcpu.so" "$TOP/bench/icount_pcpu.c"
 
 # The System.map of each image, for the profile (next to its objects).
 # BENCH_STOCK_MAP, BENCH_SERIES_MAP name others (with BENCH_*_KERNEL).
-declare -A smap=([stock]=${BENCH_STOCK_MAP:-$BUILD/out/stock/System.map}
-		 [series]=${BENCH_SERIES_MAP:-$BUILD/out/normal/System.map})
+# build-kernel.sh keeps each image's map beside it (build/System.map-*).
+declare -A smap=([stock]=${BENCH_STOCK_MAP:-$BUILD/System.map-stock}
+		 [series]=${BENCH_SERIES_MAP:-$BUILD/System.map-normal})
 if [ $mode = profile ]; then
 	for k in "${kernels[@]}"; do
 		[ -f "${smap[$k]}" ] || die "no System.map for the $k kernel at ${smap[$k]}"

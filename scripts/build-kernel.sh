@@ -65,4 +65,7 @@ msg "building $flavour bzImage ($JOBS jobs, log: build/logs/kernel-$flavour.log)
 with_progress "$LOGS/kernel-$flavour.log" "kernel-$flavour" \
 	kmake O="$out" -j"$JOBS" bzImage
 cp "$out/arch/x86/boot/bzImage" "$BUILD/bzImage-$flavour"
+# The symbols of that image, for make bench PROFILE=: the lint lane
+# rebuilds older commits in the same output directory.
+cp "$out/System.map" "$BUILD/System.map-$flavour"
 msg "built build/bzImage-$flavour ($(cd "$TREE" && git describe --always --tags HEAD))"
