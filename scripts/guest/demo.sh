@@ -7,6 +7,21 @@ bash "$(dirname "$0")/topo.sh" nicpair >/dev/null
 . /run/zc/topo.env
 R="ip netns exec $REMOTE_ARGS"
 
+# counters NS...: the zero-copy counters (nstat) of this namespace that
+# moved since the last call, i.e. why bytes were, or were not, zero-copy.
+counters() {
+	local out
+	out=$(nstat 2>/dev/null | grep -E 'TCPZC|ZCTx' || true)
+	if [ -n "$out" ]; then
+		echo "    counters that moved (nstat):"
+		sed 's/^/      /' <<<"$out"
+	else
+		echo "    counters that moved (nstat): none of TcpExtTCPZC*, TcpExtZCTx*"
+	fi
+}
+export NSTAT_HISTORY=/tmp/nstat.demo
+nstat -n >/dev/null 2>&1 || true
+
 # rx MODE-FLAGS: receiver (server) here on LOCAL_CPU, sender there.
 rx() {
 	local log=/tmp/rx.$$.log
@@ -17,6 +32,7 @@ rx() {
 	for _ in $(seq 50); do grep -q 'cpu usage' "$log" && break; sleep 0.2; done
 	kill $srv 2>/dev/null; wait $srv 2>/dev/null || true
 	sed 's/^/    /' "$log"
+	counters
 }
 
 echo
@@ -32,6 +48,7 @@ tx() {
 	sleep 0.5
 	taskset -c "$LOCAL_CPU" "$TOOLS/msg_zerocopy" -6 -t 2 -C "$LOCAL_CPU" -S "$LOCAL_V6" -D "$REMOTE_V6" $1 tcp 2>&1 | sed 's/^/    /'
 	wait $rcv || true
+	counters
 }
 echo "== send, $ZC_TOPO, IPv6: send() copy"
 tx ""
