@@ -687,9 +687,10 @@ static short tx_poll(int fd, short events, int ms, struct tx_stats *st)
 	return ret > 0 ? pfd.revents : 0;
 }
 
-static void send_buf(int fd, const char *buf, size_t len, struct tx_stats *st)
+/* send() all of @buf with @flags (MSG_ZEROCOPY: reap completions as needed) */
+static void send_buf(int fd, const char *buf, size_t len, int flags,
+		     struct tx_stats *st)
 {
-	int flags = cfg_mode == M_ZC ? MSG_ZEROCOPY : 0;
 	int idle = 0;
 	ssize_t n;
 
@@ -698,7 +699,7 @@ static void send_buf(int fd, const char *buf, size_t len, struct tx_stats *st)
 		st->calls++;
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == ENOBUFS && flags) {
+		if (n < 0 && errno == ENOBUFS && (flags & MSG_ZEROCOPY)) {
 			/* Out of optmem for notifications: reap them. */
 			if (read_completions(fd, st)) {
 				idle = 0;
@@ -713,26 +714,8 @@ static void send_buf(int fd, const char *buf, size_t len, struct tx_stats *st)
 		}
 		if (n < 0)
 			die("send(%zu)", len);
-		if (flags)
+		if (flags & MSG_ZEROCOPY)
 			st->ids++;
-		st->bytes += n;
-		buf += n;
-		len -= n;
-	}
-}
-
-/* -H: one message header, ending its segment (MSG_EOR). */
-static void send_hdr(int fd, const char *buf, size_t len, struct tx_stats *st)
-{
-	ssize_t n;
-
-	while (len) {
-		n = send(fd, buf, len, MSG_EOR);
-		st->calls++;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			die("send(header %zu)", len);
 		st->bytes += n;
 		buf += n;
 		len -= n;
@@ -884,14 +867,16 @@ static void client(void)
 	while (sent < cfg_total) {
 		n = cfg_total - sent < wsize ? cfg_total - sent : wsize;
 		if (cfg_hdr) {
-			send_hdr(fd, buf, cfg_hdr, &st);
+			/* -H: the header ends its segment */
+			send_buf(fd, buf, cfg_hdr, MSG_EOR, &st);
 			sent += cfg_hdr;
 			n -= cfg_hdr;
 		}
 		if (cfg_mode == M_SENDFILE)
 			sendfile_all(fd, file, n, &st);
 		else
-			send_buf(fd, buf, n, &st);
+			send_buf(fd, buf, n, cfg_mode == M_ZC ? MSG_ZEROCOPY : 0,
+				 &st);
 		sent += n;
 	}
 
