@@ -32,7 +32,10 @@ step "tests"
 step "bench smoke (make bench SMOKE=1 on the normal kernel; no timing checked)"
 "$TOP/scripts/bench-smoke.sh" || true   # counted in the summary
 step "summary"
-python3 "$TOP/scripts/summarize.py" "lint:$BUILD/results/lint" \
+# kselftest: tests the kselftest build left out (scripts/test.sh)
+ksft=()
+[ -d "$BUILD/results/kselftest" ] && ksft=("kselftest:$BUILD/results/kselftest")
+python3 "$TOP/scripts/summarize.py" "lint:$BUILD/results/lint" "${ksft[@]}" \
 	"normal:$BUILD/results/normal" "debug:$BUILD/results/debug" \
 	"bench:$BUILD/results/bench" |
 	tee "$BUILD/results/check-summary.txt" | sed 's/^/  /'

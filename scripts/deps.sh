@@ -12,6 +12,8 @@ PKGS=(
 	qemu-system-x86 iproute2 ethtool iputils-ping busybox-static file procps kmod util-linux
 	# selftests
 	libcap-dev libmnl-dev liburing-dev libnuma-dev
+	# packetdrill (built from PACKETDRILL_SRC; flex, bison above) sets its tun MTU with ifconfig
+	net-tools
 	# benchmark plots
 	python3-matplotlib
 )
