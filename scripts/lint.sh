@@ -3,7 +3,9 @@
 # make lint: the checks netdev CI runs on every series.
 #   1. scripts/checkpatch.pl --strict on every patch (exceptions, each
 #      justified, in lint/checkpatch-exceptions.txt)
-#   2. every patch builds on its own (incremental builds, in order), and
+#   2. every patch builds on its own (incremental builds, in order; a
+#      patch that changes only tools/testing/ or Documentation/ leaves
+#      vmlinux as the one before it and is not rebuilt), and
 #      the other users of the zero-copy transmit completion (TLS, RDS,
 #      vhost-net, tun/tap, vsock, io_uring) build at the top of the series
 #   3. W=1 and sparse (C=2) add no warning in the .c files the series touches
@@ -65,16 +67,27 @@ head=$(git symbolic-ref -q --short HEAD || git rev-parse HEAD)
 # Whatever happens, leave the developer's tree where it was.
 trap 'git -C "$TREE" checkout -q "$head"' EXIT
 i=0
+prev_ok=0
 for c in $commits; do
 	i=$((i + 1))
 	subj=$(git log -1 --format=%s "$c")
 	log=$res/build-$i.log
+	# A patch that changes nothing outside tools/testing/ and Documentation/
+	# leaves vmlinux as the patch before it built it: no build needed.
+	if [ $prev_ok = 1 ] &&
+	   git diff --quiet "$c^" "$c" -- . ':(exclude)tools/testing' ':(exclude)Documentation'; then
+		echo "touches only tools/testing/ and Documentation/: vmlinux as patch $((i - 1))" >"$log"
+		result "patch $i builds: $subj" "$log" 0
+		continue
+	fi
 	git checkout -q "$c" || die "cannot check out $c"
 	msg "build patch $i/$(echo "$commits" | wc -w): $subj"
 	if ( with_progress "$log.full" "build $i" kmake O="$out" -j"$JOBS" vmlinux ) >"$log" 2>&1; then
 		result "patch $i builds: $subj" "$log" 0
+		prev_ok=1
 	else
 		result "patch $i builds: $subj" "$log" 1
+		prev_ok=0
 	fi
 done
 git checkout -q "$head"
