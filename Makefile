@@ -3,7 +3,7 @@
 
 S := scripts
 
-.PHONY: all deps tree patches kernel kernel-debug run check test lint bench soak vm help
+.PHONY: all deps tree patches kernel kernel-debug run check test lint bench soak clients vm help
 all: help
 
 help:
@@ -11,7 +11,7 @@ help:
 	@echo "make check    every test and check (what CI runs)"
 	@echo "make tree     build/linux = pinned base + patches/"
 	@echo "make patches  export build/linux commits into patches/"
-	@echo "make kernel | kernel-debug | test | lint | bench | soak"
+	@echo "make kernel | kernel-debug | test | lint | bench | soak | clients"
 
 deps:
 	@$(S)/deps.sh
@@ -54,6 +54,13 @@ bench:
 # [SOAK_TIMEOUT=sec] [SOAK_SKIP_BUILD=1] (scripts/soak.sh).
 soak: tree
 	@FLAVOUR=$(FLAVOUR) SOAK_GB=$(SOAK_GB) $(S)/soak.sh
+
+# Issue 15: MSG_ZEROCOPY senders nobody here wrote (6.12's msg_zerocopy and
+# io_uring_zerocopy_tx, liburing's send-zerocopy, QEMU multifd migration
+# with zero-copy-send) on the NIC pair, data checked; not part of make check.
+# make clients [FLAVOUR=normal|debug|stock] [CLIENTS=all|base|liburing|qemu]
+clients: tree
+	@FLAVOUR=$(FLAVOUR) CLIENTS=$(CLIENTS) $(S)/clients.sh
 
 # Boot a kernel and run a command in it: make vm CMD="uname -a" [FLAVOUR=debug]
 vm:

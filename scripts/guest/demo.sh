@@ -19,6 +19,17 @@ counters() {
 		echo "    counters that moved (nstat): none of TcpExtTCPZC*, TcpExtZCTx*"
 	fi
 }
+# listening [NETNS-EXEC...] PORT: wait until a TCP socket listens on PORT
+# there, as long as it takes a slow or busy machine (at most 60 s).
+listening() {
+	local port=${*: -1} i
+	for i in $(seq 300); do
+		"${@:1:$#-1}" ss -Htln "sport = :$port" | grep -q . && return 0
+		sleep 0.2
+	done
+	echo "    nothing listens on port $port after 60 s" >&2
+	return 1
+}
 export NSTAT_HISTORY=/tmp/nstat.demo
 nstat -n >/dev/null 2>&1 || true
 
@@ -27,7 +38,7 @@ rx() {
 	local log=/tmp/rx.$$.log
 	taskset -c "$LOCAL_CPU" stdbuf -oL "$TOOLS/tcp_mmap" -s $1 >"$log" 2>&1 &
 	local srv=$!
-	sleep 0.5
+	listening 8787
 	$R taskset -c "$REMOTE_CPU" "$TOOLS/tcp_mmap" -H "$LOCAL_V6" $ZC_TCP_MMAP_SIZE_OPT >/dev/null
 	for _ in $(seq 50); do grep -q 'cpu usage' "$log" && break; sleep 0.2; done
 	kill $srv 2>/dev/null; wait $srv 2>/dev/null || true
@@ -45,7 +56,7 @@ rx "-z"
 tx() {
 	$R "$TOOLS/msg_zerocopy" -6 -r -t 3 -C "$REMOTE_CPU" -S "$LOCAL_V6" -D "$REMOTE_V6" tcp >/dev/null 2>&1 &
 	local rcv=$!
-	sleep 0.5
+	listening $R 8000
 	taskset -c "$LOCAL_CPU" "$TOOLS/msg_zerocopy" -6 -t 2 -C "$LOCAL_CPU" -S "$LOCAL_V6" -D "$REMOTE_V6" $1 tcp 2>&1 | sed 's/^/    /'
 	wait $rcv || true
 	counters
