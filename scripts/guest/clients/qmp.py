@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 # qmp.py SOCKET CMD [JSON-ARGS]: one QMP command, prints the "return" value.
 # qmp.py SOCKET wait-migration: polls query-migrate until it ends.
 import json, socket, sys, time

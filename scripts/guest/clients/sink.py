@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
 # TCP sink for the real-client runs: accepts one connection, checks that the
 # stream is whole repetitions of a block (block[i] = 'a' + i % 26, the
 # payload of liburing's send-zerocopy), prints bytes and whether it matched.
