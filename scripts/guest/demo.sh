@@ -19,17 +19,7 @@ counters() {
 		echo "    counters that moved (nstat): none of TcpExtTCPZC*, TcpExtZCTx*"
 	fi
 }
-# listening [NETNS-EXEC...] PORT: wait until a TCP socket listens on PORT
-# there, as long as it takes a slow or busy machine (at most 60 s).
-listening() {
-	local port=${*: -1} i
-	for i in $(seq 300); do
-		"${@:1:$#-1}" ss -Htln "sport = :$port" | grep -q . && return 0
-		sleep 0.2
-	done
-	echo "    nothing listens on port $port after 60 s" >&2
-	return 1
-}
+. "$(dirname "$0")/listening.sh"
 export NSTAT_HISTORY=/tmp/nstat.demo
 nstat -n >/dev/null 2>&1 || true
 

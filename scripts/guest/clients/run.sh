@@ -18,17 +18,15 @@ ok()  { echo "    PASS: $*"; pass=$((pass + 1)); }
 bad() { echo "    FAIL: $*"; fail=$((fail + 1)); }
 sec() { [ "$SEC" = all ] || [ "$SEC" = "$1" ]; }
 snap() { nstat -n; }
-show() { nstat 2>/dev/null | grep -E 'ZCTx|TcpRetransSegs' | tr -s ' ' | cut -d' ' -f1,2 | sed 's/^/    nstat: /'; }
-# wl t|u: wait until the remote listens (TCP) or is bound (UDP) on port
-# 8000, as long as a busy machine needs (at most 60 s)
-wl() {
-	local i
-	for i in $(seq 300); do
-		$R ss -Hn"$1"l 'sport = :8000' | grep -q . && return 0
-		sleep 0.2
-	done
-	echo "    nothing on remote port 8000 after 60 s"
+# show: print the counters that moved since snap; they stay in $NSOUT
+show() {
+	NSOUT=$(nstat 2>/dev/null | grep -E 'ZCTx|TcpRetransSegs' | tr -s ' ' | cut -d' ' -f1,2)
+	[ -z "$NSOUT" ] || sed 's/^/    nstat: /' <<<"$NSOUT"
 }
+ctr() { awk -v n="TcpExt$1" '$1 == n { print $2 }' <<<"$NSOUT"; }
+# The series' counters (absent on stock) say whether the bytes went zero-copy.
+grep -q ZCTxSends /proc/net/netstat && counted=1 || counted=0
+. "$H/../listening.sh"
 addrs() {
 	if [ "$1" = 4 ]; then S=$LOCAL_V4 D=$REMOTE_V4 U="tcp:$REMOTE_V4:4444"
 	else S=$LOCAL_V6 D=$REMOTE_V6 U="tcp:[$REMOTE_V6]:4444"; fi
@@ -38,7 +36,8 @@ echo "=== kernel $(uname -r), sections: $SEC"
 
 # 1. 6.12's own programs, built from the base's sources unchanged.
 #    The receiver is 6.12's msg_zerocopy -r, which counts what arrives.
-# mzc_pair TXLOG: tx and rx byte counts of msg_zerocopy agree
+# mzc_check TXLOG RXLOG STATUS [NOTE]: the MB that msg_zerocopy (or
+# io_uring_zerocopy_tx) sent equal the MB the receiver counted
 mzc_check() {
 	local txmb rxmb
 	txmb=$(sed -n 's/^tx=[0-9]* (\([0-9]*\) MB).*/\1/p;s/^tx=[0-9]* (MB=\([0-9]*\)).*/\1/p' "$1")
@@ -56,7 +55,7 @@ sec base && for ip in 4 6; do
 		echo "=== 6.12 msg_zerocopy -$ip tcp $z"
 		snap
 		$R "$C/msg_zerocopy-6.12" -$ip -t 3 -C "$REMOTE_CPU" -S "$S" -D "$D" -r tcp >/tmp/rx.log 2>&1 &
-		wl t
+		listening $R 8000
 		"$C/msg_zerocopy-6.12" -$ip -t 2 -C "$LOCAL_CPU" -S "$S" -D "$D" $z tcp >/tmp/tx.log 2>&1
 		t=$?; wait $!; r=$?
 		want=zc=n; [ -n "$z" ] && want=zc=y
@@ -72,7 +71,7 @@ sec base && for ip in 4 6; do
 		echo "=== 6.12 msg_zerocopy -$ip udp -z $us"
 		snap
 		$R "$C/msg_zerocopy-6.12" -$ip -t 8 -C "$REMOTE_CPU" -S "$S" -D "$D" $us -r udp >/tmp/rx.log 2>&1 &
-		wl u
+		listening -u $R 8000
 		"$C/msg_zerocopy-6.12" -$ip -t 2 -C "$LOCAL_CPU" -S "$S" -D "$D" -z $us udp >/tmp/tx.log 2>&1
 		t=$?; wait $!; r=$?
 		cat /tmp/tx.log /tmp/rx.log | sed 's/^/    /'
@@ -85,7 +84,7 @@ sec base && for ip in 4 6; do
 		echo "=== 6.12 io_uring_zerocopy_tx -$ip -m $m tcp"
 		snap
 		$R "$C/msg_zerocopy-6.12" -$ip -t 3 -C "$REMOTE_CPU" -S "$S" -D "$D" -r tcp >/tmp/rx.log 2>&1 &
-		wl t
+		listening $R 8000
 		"$C/io_uring_zerocopy_tx-6.12" -$ip -t 2 -D "$D" -m $m tcp >/tmp/tx.log 2>&1
 		t=$?; wait $!; r=$?
 		[ $t = 0 ] && [ $r = 0 ] && st=rc0 || st="tx $t rx $r"
@@ -106,7 +105,7 @@ sec liburing && for ip in 4 6; do
 		echo "=== liburing send-zerocopy -$ip -z $z -s $s tcp"
 		snap
 		$R python3 "$H/sink.py" "$D" 8000 "$s" >/tmp/sink.out 2>&1 &
-		wl t
+		listening $R 8000
 		"$C/send-zerocopy" -$ip -D "$D" -t 2 -z $z -s $s tcp >/tmp/tx.log 2>&1
 		t=$?; wait $!; r=$?
 		sed "s/^/    /" /tmp/tx.log; grep sink /tmp/sink.out | sed 's/^/    /'
@@ -163,9 +162,20 @@ sec qemu && for ip in 4 6; do
 		$R $Q /tmp/dst.qmp quit >/dev/null
 		wait
 		a=$(sha256sum </tmp/src.ram | cut -c1-16); b=$(sha256sum </tmp/dst.ram | cut -c1-16)
+		show
 		[ $m = 0 ] && [ "$a" = "$b" ] && ok "migration completed, RAM sha256 $a on both ends" ||
 			bad "migration status $m, RAM sha256 $a vs $b"
-		show
+		# zero-copy-send: every page went zero-copy (no copy counter);
+		# without it, no MSG_ZEROCOPY send at all
+		if [ $counted = 1 ] && [ $zc = true ]; then
+			zb=$(ctr ZCTxBytes)
+			[ "${zb:-0}" -ge $((MB << 20)) ] && ! grep -q 'ZCTxCopy' <<<"$NSOUT" &&
+				ok "ZCTxBytes ${zb} >= $MB MB, no ZCTxCopy* moved" ||
+				bad "ZCTxBytes ${zb:-0}, copies: $(grep ZCTxCopy <<<"$NSOUT" | tr '\n' ' ')"
+		elif [ $counted = 1 ]; then
+			[ -z "$(ctr ZCTxSends)" ] && ok "no MSG_ZEROCOPY send without zero-copy-send" ||
+				bad "ZCTxSends $(ctr ZCTxSends) without zero-copy-send"
+		fi
 	done
 done
 if dmesg | grep -E 'BUG|WARNING|KASAN|leak|lockdep|Call Trace' | head -5 | grep .; then

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-# TCP sink for the real-client runs: accepts one connection, checks that the
-# stream is whole repetitions of a block (block[i] = 'a' + i % 26, the
-# payload of liburing's send-zerocopy), prints bytes and whether it matched.
+# sink.py ADDR PORT BLOCK: TCP sink for liburing's send-zerocopy (make
+# clients).  Accepts one connection and reads it to the end; prints the
+# bytes, whether the stream was whole blocks in order (block[i] = 'a' +
+# i % 26, the example's payload; informational) and whether its byte
+# histogram is exactly (bytes / BLOCK) x the block's (the check).
 import socket, sys
 fam = socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET
 port, blk = int(sys.argv[2]), int(sys.argv[3])
