@@ -44,7 +44,9 @@ rx "-z"
 
 # tx FLAGS: sender here, receiver there.
 tx() {
-	$R "$TOOLS/msg_zerocopy" -6 -r -t 3 -C "$REMOTE_CPU" -S "$LOCAL_V6" -D "$REMOTE_V6" tcp >/dev/null 2>&1 &
+	# -t bounds how long the series' receiver waits for the connection
+	# (it ends at the sender's EOF): generous for a busy machine.
+	$R "$TOOLS/msg_zerocopy" -6 -r -t 60 -C "$REMOTE_CPU" -S "$LOCAL_V6" -D "$REMOTE_V6" tcp >/dev/null 2>&1 &
 	local rcv=$!
 	listening $R 8000
 	taskset -c "$LOCAL_CPU" "$TOOLS/msg_zerocopy" -6 -t 2 -C "$LOCAL_CPU" -S "$LOCAL_V6" -D "$REMOTE_V6" $1 tcp 2>&1 | sed 's/^/    /'
