@@ -32,6 +32,11 @@
  *	      [-R msgsize [-H hdrsize] | -W writesize] [-C cpu] [-g]
  *	MODE copy        send()
  *	     zc          send(MSG_ZEROCOPY), completions from the error queue
+ *	     zcring      send(MSG_ZEROCOPY), completions from a ring of
+ *	                 RING_ENTRIES in an anonymous page registered with
+ *	                 SO_ZEROCOPY_RING (a kernel without the option fails
+ *	                 the run), read after every send; from the error
+ *	                 queue too when the ring overflowed, or on ENOBUFS
  *	     sendfile    sendfile() of a tmpfs file of one write size
  *	prints: tx mode=MODE bytes=N calls=N completions=N copied=N
  *	-g       once connected, print "ready" and wait for a byte (or EOF)
@@ -50,13 +55,16 @@
  * can map the body, as with real RPC framing.
  *
  * "calls" counts the system calls made for receiving (poll, getsockopt,
- * recv) or sending (send, sendfile, poll and recvmsg for completions).
+ * recv) or sending (send, sendfile, poll and recvmsg for completions;
+ * reading the ring takes none).
  * "copied" for tx counts send calls whose completion carried
  * SO_EE_CODE_ZEROCOPY_COPIED (the kernel copied after all).
  *
  * Before closing, the client shuts down its sending side and waits for the
- * server's EOF (and in zc mode for every completion): it exits only once
- * all its data was received, whatever the mode.
+ * server's EOF (and in zc and zcring modes for every completion): it
+ * exits only once all its data was received, whatever the mode.  The ring
+ * wakes nobody up, so zcring waits in polls of RING_POLL_MS and reads the
+ * ring after each.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -95,6 +103,40 @@
 #ifndef MSG_ZEROCOPY
 #define MSG_ZEROCOPY	0x4000000
 #endif
+#ifndef SO_ZEROCOPY_RING
+#define SO_ZEROCOPY_RING	81
+#endif
+
+/*
+ * The UAPI of SO_ZEROCOPY_RING (struct zerocopy_ring_entry, zerocopy_ring
+ * and zerocopy_ring_reg of the series' <linux/errqueue.h>), repeated under
+ * names of this file: scripts/bench.sh builds it against the build host's
+ * headers, which have no such structs.
+ */
+struct zcring_entry {
+	__u32 lo;		/* ids lo..hi, inclusive (may wrap) */
+	__u32 hi;
+	__u32 code;		/* SO_EE_CODE_ZEROCOPY_COPIED or 0 */
+	__u32 reserved;
+};
+
+struct zcring {
+	__u32 head;		/* kernel: entries written, free-running */
+	__u32 tail;		/* us: entries consumed, free-running */
+	__u32 overflow;		/* kernel: ranges that overflowed */
+	__u32 reserved;
+	struct zcring_entry entries[];	/* [count & (entries - 1)] */
+};
+
+struct zcring_reg {
+	__u64 addr;		/* 8-byte aligned, ring within one page */
+	__u32 entries;		/* a power of two */
+	__u32 flags;		/* 0 */
+};
+
+_Static_assert(sizeof(struct zcring_entry) == 16, "zerocopy_ring_entry");
+_Static_assert(sizeof(struct zcring) == 16, "zerocopy_ring");
+_Static_assert(sizeof(struct zcring_reg) == 16, "zerocopy_ring_reg");
 
 #define DEFAULT_PORT	9000
 #define DEFAULT_CHUNK	(512 * 1024)
@@ -102,12 +144,24 @@
 #define DEFAULT_TOTAL	(256ULL << 20)
 /* How long the client waits for EOF and completions without progress */
 #define DRAIN_TIMEOUT_MS	30000
+/* zcring: entries of the ring (at offset 0 of a page of its own) */
+#define RING_ENTRIES	128
+/* zcring: the ring wakes nobody up; wait for it in polls this long */
+#define RING_POLL_MS	1
 
-enum mode { M_COPY, M_ZC, M_ZC_COPYBUF, M_TRUNC, M_SENDFILE, M_NONE };
+_Static_assert(sizeof(struct zcring) +
+	       RING_ENTRIES * sizeof(struct zcring_entry) <= 4096,
+	       "the ring must fit in one (4K) page");
+_Static_assert(!(RING_ENTRIES & (RING_ENTRIES - 1)),
+	       "RING_ENTRIES must be a power of two");
+
+enum mode { M_COPY, M_ZC, M_ZCRING, M_ZC_COPYBUF, M_TRUNC, M_SENDFILE,
+	    M_NONE };
 
 static const char * const mode_names[] = {
 	[M_COPY] = "copy",
 	[M_ZC] = "zc",
+	[M_ZCRING] = "zcring",
 	[M_ZC_COPYBUF] = "zc-copybuf",
 	[M_TRUNC] = "trunc",
 	[M_SENDFILE] = "sendfile",
@@ -165,9 +219,9 @@ static void __noreturn usage(void)
 	fprintf(stderr,
 		"Usage: zc_bench -s -m copy|zc|zc-copybuf|trunc [-6|-4] [-p port] [-M mss]\n"
 		"                [-R msgsize] [-C cpu] [-T cpu] [-g]\n"
-		"       zc_bench -c HOST -m copy|zc|sendfile [-6|-4] [-p port] [-M mss]\n"
-		"                [-S totalsize] [-R msgsize [-H hdrsize] | -W writesize]\n"
-		"                [-C cpu] [-g]\n");
+		"       zc_bench -c HOST -m copy|zc|zcring|sendfile [-6|-4] [-p port]\n"
+		"                [-M mss] [-S totalsize]\n"
+		"                [-R msgsize [-H hdrsize] | -W writesize] [-C cpu] [-g]\n");
 	exit(1);
 }
 
@@ -652,6 +706,81 @@ static bool read_completions(int fd, struct tx_stats *st)
 	}
 }
 
+/* zcring: the completion ring, in a page of its own */
+struct tx_ring {
+	struct zcring *r;
+	__u32 overflow;		/* r->overflow last seen */
+};
+
+/* zcring: register a ring of RING_ENTRIES at the start of a fresh page. */
+static void ring_setup(int fd, struct tx_ring *ring)
+{
+	struct zcring_reg reg = {};
+
+	ring->r = alloc_buf(page_size);
+	ring->overflow = 0;
+	reg.addr = (uintptr_t)ring->r;
+	reg.entries = RING_ENTRIES;
+	if (!setsockopt(fd, SOL_SOCKET, SO_ZEROCOPY_RING, &reg, sizeof(reg)))
+		return;
+	if (errno == ENOPROTOOPT)
+		die("setsockopt(SO_ZEROCOPY_RING): this kernel has no completion ring (mode zcring needs the series)");
+	die("setsockopt(SO_ZEROCOPY_RING, %u entries)", RING_ENTRIES);
+}
+
+/* zcring: ranges the kernel sent to the error queue, the ring being full */
+static __u32 ring_overflow(struct tx_ring *ring)
+{
+	return __atomic_load_n(&ring->r->overflow, __ATOMIC_RELAXED);
+}
+
+/* zcring: consume every entry the kernel published; true if there was one. */
+static bool read_ring(struct tx_ring *ring, struct tx_stats *st)
+{
+	struct zcring *r = ring->r;
+	struct zcring_entry *e;
+	__u32 head, tail, range;
+
+	/* Pairs with the kernel's release of head after the entry. */
+	head = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+	tail = r->tail;		/* only we write it */
+	if (head == tail)
+		return false;
+	if (head - tail > RING_ENTRIES) {
+		errno = 0;
+		die("ring: head %u is %u entries past tail %u", head,
+		    head - tail, tail);
+	}
+	for (; tail != head; tail++) {
+		e = &r->entries[tail & (RING_ENTRIES - 1)];
+		range = e->hi - e->lo + 1;
+		st->completions += range;
+		if (e->code & SO_EE_CODE_ZEROCOPY_COPIED)
+			st->copied += range;
+	}
+	/* The entries are read: the kernel may write them again. */
+	__atomic_store_n(&r->tail, tail, __ATOMIC_RELEASE);
+	return true;
+}
+
+/*
+ * zcring: read the ring, and the error queue if the ring overflowed since
+ * it was last read (the ranges that found the ring full went there).
+ * True if anything completed.
+ */
+static bool reap_ring(int fd, struct tx_ring *ring, struct tx_stats *st)
+{
+	__u32 overflow = ring_overflow(ring);
+	bool any = read_ring(ring, st);
+
+	if (overflow != ring->overflow) {
+		ring->overflow = overflow;
+		if (read_completions(fd, st))
+			any = true;
+	}
+	return any;
+}
+
 static long long now_ms(void)
 {
 	struct timespec ts;
@@ -687,11 +816,16 @@ static short tx_poll(int fd, short events, int ms, struct tx_stats *st)
 	return ret > 0 ? pfd.revents : 0;
 }
 
-/* send() all of @buf with @flags (MSG_ZEROCOPY: reap completions as needed) */
+/*
+ * send() all of @buf with @flags (MSG_ZEROCOPY: reap completions as
+ * needed).  With @ring (zcring), the ring is read after every send, and
+ * since it wakes nobody up, ENOBUFS waits in short polls.
+ */
 static void send_buf(int fd, const char *buf, size_t len, int flags,
-		     struct tx_stats *st)
+		     struct tx_ring *ring, struct tx_stats *st)
 {
-	int idle = 0;
+	int idle = 0, nap_ms = ring ? RING_POLL_MS : 1000;
+	bool any;
 	ssize_t n;
 
 	while (len) {
@@ -701,12 +835,19 @@ static void send_buf(int fd, const char *buf, size_t len, int flags,
 			continue;
 		if (n < 0 && errno == ENOBUFS && (flags & MSG_ZEROCOPY)) {
 			/* Out of optmem for notifications: reap them. */
-			if (read_completions(fd, st)) {
+			any = ring && read_ring(ring, st);
+			if (ring)	/* the error queue is read next */
+				ring->overflow = ring_overflow(ring);
+			if (read_completions(fd, st))
+				any = true;
+			if (any) {
 				idle = 0;
 				continue;
 			}
-			if (!(tx_poll(fd, 0, 1000, st) & POLLERR) &&
-			    ++idle > DRAIN_TIMEOUT_MS / 1000) {
+			if (tx_poll(fd, 0, nap_ms, st) & POLLERR)
+				continue;
+			idle += nap_ms;
+			if (idle > DRAIN_TIMEOUT_MS) {
 				errno = ENOBUFS;
 				die("send: no completion to free buffers");
 			}
@@ -719,6 +860,8 @@ static void send_buf(int fd, const char *buf, size_t len, int flags,
 		st->bytes += n;
 		buf += n;
 		len -= n;
+		if (ring)
+			reap_ring(fd, ring, st);
 	}
 }
 
@@ -814,6 +957,7 @@ static int connect_to(const char *host)
 
 static void client(void)
 {
+	struct tx_ring ring = {}, *rp = NULL;
 	struct tx_stats st = {};
 	unsigned long long sent = 0;
 	size_t wsize, n;
@@ -841,6 +985,7 @@ static void client(void)
 	switch (cfg_mode) {
 	case M_COPY:
 	case M_ZC:
+	case M_ZCRING:
 		break;
 	case M_SENDFILE:
 		file = make_file(buf, wsize);
@@ -851,8 +996,12 @@ static void client(void)
 	}
 
 	fd = connect_to(cfg_host);
-	if (cfg_mode == M_ZC)
+	if (cfg_mode == M_ZC || cfg_mode == M_ZCRING)
 		set_int(fd, SOL_SOCKET, SO_ZEROCOPY, 1, "SO_ZEROCOPY");
+	if (cfg_mode == M_ZCRING) {
+		ring_setup(fd, &ring);
+		rp = &ring;
+	}
 	if (cfg_go) {
 		char c;
 
@@ -868,15 +1017,16 @@ static void client(void)
 		n = cfg_total - sent < wsize ? cfg_total - sent : wsize;
 		if (cfg_hdr) {
 			/* -H: the header ends its segment */
-			send_buf(fd, buf, cfg_hdr, MSG_EOR, &st);
+			send_buf(fd, buf, cfg_hdr, MSG_EOR, NULL, &st);
 			sent += cfg_hdr;
 			n -= cfg_hdr;
 		}
 		if (cfg_mode == M_SENDFILE)
 			sendfile_all(fd, file, n, &st);
+		else if (cfg_mode == M_COPY)
+			send_buf(fd, buf, n, 0, NULL, &st);
 		else
-			send_buf(fd, buf, n, cfg_mode == M_ZC ? MSG_ZEROCOPY : 0,
-				 &st);
+			send_buf(fd, buf, n, MSG_ZEROCOPY, rp, &st);
 		sent += n;
 	}
 
@@ -885,10 +1035,14 @@ static void client(void)
 		die("shutdown");
 	deadline = now_ms() + DRAIN_TIMEOUT_MS;
 	while (!eof || st.completions < st.ids) {
-		progress = false;
-		ev = tx_poll(fd, eof ? 0 : POLLIN, 100, &st);
+		progress = rp && reap_ring(fd, rp, &st);
+		if (eof && st.completions >= st.ids)
+			break;
+		ev = tx_poll(fd, eof ? 0 : POLLIN, rp ? RING_POLL_MS : 100,
+			     &st);
 		if (ev & POLLERR) {
-			if (cfg_mode == M_ZC && read_completions(fd, &st))
+			if ((cfg_mode == M_ZC || cfg_mode == M_ZCRING) &&
+			    read_completions(fd, &st))
 				progress = true;
 			else
 				check_so_error(fd);
@@ -982,7 +1136,7 @@ int main(int argc, char **argv)
 	    cfg_write > INT_MAX || (cfg_hdr && (cfg_server || cfg_hdr >= cfg_msg)) ||
 	    (cfg_spin_cpu >= 0 && !cfg_server))
 		usage();
-	if (cfg_server ? cfg_mode == M_SENDFILE :
+	if (cfg_server ? cfg_mode == M_SENDFILE || cfg_mode == M_ZCRING :
 	    cfg_mode == M_ZC_COPYBUF || cfg_mode == M_TRUNC) {
 		errno = 0;
 		die("mode %s is not a %s mode", mode_names[cfg_mode],

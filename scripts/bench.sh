@@ -33,7 +33,12 @@
 #                         plugin's per-block profile: top kernel functions
 #                         and the calls per MB of TLB flushes, zaps, page
 #                         table locks, vm_insert_pages, VMA locks
-#                         (scripts/bench-profile.py) -> bench/results/profile-ROW.md
+#                         (scripts/bench-profile.py) -> bench/results/profile-ROW.md;
+#                         a row of a series-only variant (tx-stream-SIZE-zcring)
+#                         on the series kernel only
+# The tx variant zcring (SO_ZEROCOPY_RING) exists on the series only: the
+# guest is told which kernel it runs (KERNEL=stock|series) and skips it on
+# stock, whose column of the report then shows '–'.
 # Environment:
 #   BENCH_SKIP_BUILD=1    use the existing images, build no kernel
 #   BENCH_SKIP_BUILD=series  build the stock kernel only (leaves build/linux
@@ -57,6 +62,9 @@ profile) out=${BENCH_OUT:-$TOP/bench/results} vm_timeout=600
 	[[ $PROFILE =~ ^(rx-bulk-[a-z-]+|rx-rpc-[0-9]+[KM]?(\+[0-9]+)?-[a-z-]+|tx-stream-[0-9]+[KM]?-[a-z]+)$ ]] ||
 		die "PROFILE=$PROFILE: expected rx-bulk-VARIANT, rx-rpc-SIZE-VARIANT or tx-stream-SIZE-VARIANT (e.g. rx-bulk-zc, rx-rpc-16K+64-zc-copybuf, tx-stream-64K-zc)" ;;
 esac
+# A profile of a variant that only the series has: no stock kernel at all.
+series_only=0
+[ $mode = profile ] && [[ $PROFILE == tx-stream-*-zcring ]] && series_only=1
 stock_img=${BENCH_STOCK_KERNEL:-$BUILD/bzImage-stock}
 series_img=${BENCH_SERIES_KERNEL:-$BUILD/bzImage-normal}
 STOCK_TREE=$BUILD/stock
@@ -86,7 +94,7 @@ skip=${BENCH_SKIP_BUILD:-0}
 if [ "$skip" = 1 ]; then
 	step "BENCH_SKIP_BUILD=1: using the existing kernel images"
 else
-	if [ $mode != smoke ]; then
+	if [ $mode != smoke ] && [ $series_only = 0 ]; then
 		stock_tree
 		step "stock kernel (base, configs/zc.config) -> build/out/stock, build/bzImage-stock"
 		KTREE=$STOCK_TREE "$TOP/scripts/build-kernel.sh" stock ||
@@ -106,6 +114,8 @@ fi
 
 kernels=(stock series)
 [ $mode = smoke ] && kernels=(series)
+[ $series_only = 1 ] && kernels=(series) &&
+	step "PROFILE=$PROFILE: zcring needs SO_ZEROCOPY_RING, series kernel only"
 declare -A img=([stock]=$stock_img [series]=$series_img)
 for k in "${kernels[@]}"; do
 	[ -f "${img[$k]}" ] || die "no $k kernel image at ${img[$k]}"
@@ -146,7 +156,7 @@ for k in "${kernels[@]}"; do
 	[ $mode = profile ] && plugin+=",profile=$vmout/tb.txt"
 	cmd=("$TOP/scripts/vm-run.sh" --kernel "${img[$k]}" --nic-pair --icount --timeout $vm_timeout
 	     --plugin "$plugin" --out "$vmout" --
-	     env BENCH="$work/zc_bench" MARK="$work/zc_mark" MODE=$mode ${RUNS:+RUNS=$RUNS}
+	     env BENCH="$work/zc_bench" MARK="$work/zc_mark" MODE=$mode KERNEL=$k ${RUNS:+RUNS=$RUNS}
 	     ${PROFILE:+ROW=$PROFILE} bash "$TOP/scripts/guest/bench.sh" /mnt/raw.txt)
 	step "$k kernel: ${img[$k]#$TOP/} ($(kver "${img[$k]}")), NIC pair, icount; console: ${vmout#$TOP/}/console.log"
 	"${cmd[@]}" 2>&1 | tee "$vmout/vm.log" |

@@ -19,6 +19,10 @@
 #     RX_PEER  remote sender's mode for receive workloads     default sendfile
 #     TX_PEER  remote receiver's mode for send workloads      default trunc
 #     BENCH_OPTS more zc_bench options for both sides, e.g. "-M 4108"
+#     KERNEL   stock | series: the kernel booted               default series
+#              stock skips the variants only the series has (tx zcring:
+#              SO_ZEROCOPY_RING), with a note; series runs them, and a
+#              kernel without the option fails them
 #
 # The measured side runs on CPU $LOCAL_CPU (1), which also takes the local
 # NIC's IRQs; the peer runs in netns $REMOTE_ARGS on CPU $REMOTE_CPU (0),
@@ -38,10 +42,13 @@
 #   rx bulk   copy|zc|zc-copybuf|zc-mt|trunc  bulk          server here, client there
 #   rx rpc    copy|zc|zc-copybuf|trunc        message size  (zc_bench -R; 16K+64:
 #                                             a 64-byte header, then 16K, zc_bench -H)
-#   tx stream copy|zc|sendfile                write size    client here, server there
+#   tx stream copy|zc|zcring|sendfile         write size    client here, server there
 #
 # zc-mt is zc with a second thread of the receiving process spinning on
 # CPU $REMOTE_CPU (zc_bench -T): every zap must then flush that CPU's TLB.
+# zcring is zc with its completions read from a ring in the sender's
+# memory (SO_ZEROCOPY_RING) rather than from the error queue: the series
+# only, so not run on the stock kernel (KERNEL=stock).
 # The key=value pairs are the measured side's zc_bench summary (mapped=,
 # copybuf=, calls=, ...).  busy_ns is the secondary, distorted figure:
 # CPU $LOCAL_CPU's busy (non-idle) time from the kernel's ns idle
@@ -76,7 +83,9 @@ taskset -pc "$REMOTE_CPU" $$ >/dev/null
 
 BULK_VARIANTS=(copy zc zc-copybuf zc-mt trunc)
 RPC_VARIANTS=(copy zc zc-copybuf trunc)
-TX_VARIANTS=(copy zc sendfile)
+TX_VARIANTS=(copy zc zcring sendfile)
+# Variants the stock kernel cannot run: it has no SO_ZEROCOPY_RING.
+SERIES_ONLY_TX=(zcring)
 case "$MODE" in
 smoke)
 	RX_BULK=2M RX_RPC=1M TX_TOTAL=1M
@@ -108,6 +117,21 @@ profile)
 	esac ;;
 *)
 	echo "bench: MODE must be full, quick, smoke or profile" >&2; exit 2 ;;
+esac
+case "${KERNEL:-series}" in
+stock)
+	keep=()
+	for var in "${TX_VARIANTS[@]}"; do
+		if [[ " ${SERIES_ONLY_TX[*]} " == *" $var "* ]]; then
+			echo "bench: stock kernel: tx variant $var skipped (the series' SO_ZEROCOPY_RING)"
+		else
+			keep+=("$var")
+		fi
+	done
+	TX_VARIANTS=("${keep[@]}") ;;
+series) ;;
+*)
+	echo "bench: KERNEL must be stock or series" >&2; exit 2 ;;
 esac
 T=900			# per process, guest seconds
 port=20000
