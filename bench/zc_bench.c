@@ -32,6 +32,9 @@
  *	      [-R msgsize [-H hdrsize] | -W writesize] [-C cpu] [-g]
  *	MODE copy        send()
  *	     zc          send(MSG_ZEROCOPY), completions from the error queue
+ *	                 when a send fails with ENOBUFS, and at the end
+ *	     zceager     zc, and the error queue read (to EAGAIN) after every
+ *	                 send: what zcring does with its ring
  *	     zcring      send(MSG_ZEROCOPY), completions from a ring of
  *	                 RING_ENTRIES in an anonymous page registered with
  *	                 SO_ZEROCOPY_RING (a kernel without the option fails
@@ -155,12 +158,13 @@ _Static_assert(sizeof(struct zcring) +
 _Static_assert(!(RING_ENTRIES & (RING_ENTRIES - 1)),
 	       "RING_ENTRIES must be a power of two");
 
-enum mode { M_COPY, M_ZC, M_ZCRING, M_ZC_COPYBUF, M_TRUNC, M_SENDFILE,
+enum mode { M_COPY, M_ZC, M_ZCEAGER, M_ZCRING, M_ZC_COPYBUF, M_TRUNC, M_SENDFILE,
 	    M_NONE };
 
 static const char * const mode_names[] = {
 	[M_COPY] = "copy",
 	[M_ZC] = "zc",
+	[M_ZCEAGER] = "zceager",
 	[M_ZCRING] = "zcring",
 	[M_ZC_COPYBUF] = "zc-copybuf",
 	[M_TRUNC] = "trunc",
@@ -219,7 +223,8 @@ static void __noreturn usage(void)
 	fprintf(stderr,
 		"Usage: zc_bench -s -m copy|zc|zc-copybuf|trunc [-6|-4] [-p port] [-M mss]\n"
 		"                [-R msgsize] [-C cpu] [-T cpu] [-g]\n"
-		"       zc_bench -c HOST -m copy|zc|zcring|sendfile [-6|-4] [-p port]\n"
+		"       zc_bench -c HOST -m copy|zc|zceager|zcring|sendfile [-6|-4]\n"
+		"                [-p port]\n"
 		"                [-M mss] [-S totalsize]\n"
 		"                [-R msgsize [-H hdrsize] | -W writesize] [-C cpu] [-g]\n");
 	exit(1);
@@ -862,6 +867,8 @@ static void send_buf(int fd, const char *buf, size_t len, int flags,
 		len -= n;
 		if (ring)
 			reap_ring(fd, ring, st);
+		else if (cfg_mode == M_ZCEAGER && (flags & MSG_ZEROCOPY))
+			read_completions(fd, st);	/* after every call */
 	}
 }
 
@@ -985,6 +992,7 @@ static void client(void)
 	switch (cfg_mode) {
 	case M_COPY:
 	case M_ZC:
+	case M_ZCEAGER:
 	case M_ZCRING:
 		break;
 	case M_SENDFILE:
@@ -996,7 +1004,7 @@ static void client(void)
 	}
 
 	fd = connect_to(cfg_host);
-	if (cfg_mode == M_ZC || cfg_mode == M_ZCRING)
+	if (cfg_mode == M_ZC || cfg_mode == M_ZCEAGER || cfg_mode == M_ZCRING)
 		set_int(fd, SOL_SOCKET, SO_ZEROCOPY, 1, "SO_ZEROCOPY");
 	if (cfg_mode == M_ZCRING) {
 		ring_setup(fd, &ring);
@@ -1041,7 +1049,7 @@ static void client(void)
 		ev = tx_poll(fd, eof ? 0 : POLLIN, rp ? RING_POLL_MS : 100,
 			     &st);
 		if (ev & POLLERR) {
-			if ((cfg_mode == M_ZC || cfg_mode == M_ZCRING) &&
+			if (cfg_mode != M_COPY && cfg_mode != M_SENDFILE &&
 			    read_completions(fd, &st))
 				progress = true;
 			else
@@ -1136,7 +1144,8 @@ int main(int argc, char **argv)
 	    cfg_write > INT_MAX || (cfg_hdr && (cfg_server || cfg_hdr >= cfg_msg)) ||
 	    (cfg_spin_cpu >= 0 && !cfg_server))
 		usage();
-	if (cfg_server ? cfg_mode == M_SENDFILE || cfg_mode == M_ZCRING :
+	if (cfg_server ? cfg_mode == M_SENDFILE || cfg_mode == M_ZCRING ||
+			 cfg_mode == M_ZCEAGER :
 	    cfg_mode == M_ZC_COPYBUF || cfg_mode == M_TRUNC) {
 		errno = 0;
 		die("mode %s is not a %s mode", mode_names[cfg_mode],

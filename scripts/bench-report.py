@@ -48,7 +48,7 @@ MB = 1 << 20
 FLOOR = {'rx': 'trunc', 'tx': 'sendfile'}
 ORDER = {
     'rx': ['copy', 'zc', 'zc-copybuf', 'zc-mt', 'trunc'],
-    'tx': ['copy', 'zc', 'zcring', 'sendfile'],
+    'tx': ['copy', 'zc', 'zceager', 'zcring', 'sendfile'],
 }
 TITLE = {'rx': 'Receive', 'tx': 'Send'}
 SIZE_HEAD = {'rx': 'message size', 'tx': 'write size'}
@@ -328,6 +328,13 @@ def targets(stats):
                  lambda x: x <= 0.90)
         else:
             line('tx %s, series zcring/zc' % size, zr / zc, None, None)
+    # The same against a sender that reads the error queue after every
+    # send, as the ring's reader reads the ring.
+    for size in ('4K', '8K', '16K', '64K'):
+        zr, ze = med('tx', 'stream', 'zcring', size, 'series'), \
+            med('tx', 'stream', 'zceager', size, 'series')
+        if zr is not None and ze:
+            line('tx %s, series zcring/zceager' % size, zr / ze, None, None)
     zr, cp = med('tx', 'stream', 'zcring', '4K', 'series'), \
         med('tx', 'stream', 'copy', '4K', 'series')
     if zr is not None and cp:
@@ -414,6 +421,7 @@ def plot(path, stats):
 
     colors = {'copy': 'tab:red', 'zc': 'tab:blue', 'zc-copybuf': 'tab:cyan',
               'zc-mt': 'tab:purple', 'zcring': 'tab:green',
+              'zceager': 'tab:olive',
               'trunc': 'tab:gray', 'sendfile': 'tab:gray'}
     style = {'stock': dict(linestyle='--', markerfacecolor='white'),
              'series': dict(linestyle='-')}

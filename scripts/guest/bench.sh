@@ -83,7 +83,7 @@ taskset -pc "$REMOTE_CPU" $$ >/dev/null
 
 BULK_VARIANTS=(copy zc zc-copybuf zc-mt trunc)
 RPC_VARIANTS=(copy zc zc-copybuf trunc)
-TX_VARIANTS=(copy zc zcring sendfile)
+TX_VARIANTS=(copy zc zceager zcring sendfile)
 # Variants the stock kernel cannot run: it has no SO_ZEROCOPY_RING.
 SERIES_ONLY_TX=(zcring)
 case "$MODE" in
